@@ -62,6 +62,7 @@ public class SegmentCalculatorTests
                 new("family ZWJ emoji (8 units) as one cluster", "👨‍👩‍👧" + Repeat("a", 62), SmsEncoding.Ucs2, 1, 70),
                 new("emoji with skin tone modifier (4 units)", "👍🏽 ok", SmsEncoding.Ucs2, 1, 7),
                 new("kept-whole clusters can cost an extra segment", Repeat("a", 66) + Repeat("😀", 34), SmsEncoding.Ucs2, 3, 134),
+                new("a cluster longer than a whole segment falls back to scalars", "a" + new string('\u0301', 100), SmsEncoding.Ucs2, 2, 101),
 
                 // GSM-7 extension characters (protocols.md §7.1, calculator "GSM-7 Escape Characters").
                 new("extension pair that would straddle 153 moves to segment 2", D(0, 152) + "[" + D(0, 10), SmsEncoding.Gsm7, 2, 164),
