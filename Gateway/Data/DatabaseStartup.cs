@@ -1,0 +1,32 @@
+namespace Gateway.Data;
+
+/// <summary>
+/// Brings the schema up at start-up and keeps retrying while the database is unreachable,
+/// instead of crashing or running degraded: /health/ready says "not ready" until it succeeds.
+/// </summary>
+public sealed class DatabaseStartup(DatabaseMigrator migrator, DatabaseReadiness readiness, ILogger<DatabaseStartup> log) : BackgroundService
+{
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(15);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await migrator.MigrateAsync(stoppingToken);
+                readiness.MarkReady();
+                log.LogInformation("Database schema is up to date");
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                readiness.MarkFailed(e.Message);
+                log.LogWarning("Database not ready ({Error}); retrying in {Delay}s", e.Message, delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken);
+                delay = TimeSpan.FromTicks(Math.Min(MaxDelay.Ticks, delay.Ticks * 2));
+            }
+        }
+    }
+}
