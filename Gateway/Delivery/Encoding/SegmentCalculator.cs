@@ -5,6 +5,12 @@ namespace Gateway.Delivery.Encoding;
 
 public enum SmsEncoding { Gsm7, Ucs2 }
 
+public static class SmsEncodingLabels
+{
+    /// <summary>The name used in the database, the API and Twilio's documentation: GSM-7 or UCS-2.</summary>
+    public static string Label(this SmsEncoding encoding) => encoding == SmsEncoding.Gsm7 ? "GSM-7" : "UCS-2";
+}
+
 /// <summary>What a body costs as SMS. Units are septets for GSM-7 and UTF-16 code units for UCS-2.
 /// NonGsmCharacters are the distinct text elements that force UCS-2, in order of first appearance.</summary>
 public sealed record SmsSegments(SmsEncoding Encoding, int Segments, int Units, IReadOnlyList<string> NonGsmCharacters)

@@ -1,0 +1,106 @@
+using Gateway.Admin;
+using Gateway.Data;
+using Gateway.Delivery;
+using Gateway.Inbound;
+using Gateway.Providers.Simulator;
+using Gateway.Providers.Twilio;
+using Gateway.Templates;
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Hosting;
+
+/// <summary>What both processes need: the web app (Program.cs) and the worker (Gateway.Worker) call this.</summary>
+public static class GatewayServices
+{
+    public static IHostApplicationBuilder AddGatewayCore(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddValidatedOptions<GatewayOptions, GatewayOptionsValidator>();
+        services.AddValidatedOptions<DatabaseOptions, DatabaseOptionsValidator>();
+        services.AddValidatedOptions<DeliveryOptions, DeliveryOptionsValidator>();
+        services.AddValidatedOptions<TwilioOptions, TwilioOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+
+        var connectionString = ConnectionStringFrom(builder.Configuration);
+        services.AddGatewayDatabase(connectionString);
+        services.AddGatewayJobs(connectionString);
+
+        services.AddSingleton<TemplatesFolder>();
+        services.AddSingleton<MessageTexts>();
+        services.AddHostedService<ContentCheck>();
+
+        services.AddSingleton<SimulatorSmsProvider>();
+        services.AddSingleton<ISmsProvider>(sp => sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.SmsProvider switch
+        {
+            DeliveryOptions.Simulator => sp.GetRequiredService<SimulatorSmsProvider>(),
+            var other => throw new InvalidOperationException($"SMS_PROVIDER: '{other}' has no provider in this build"),
+        });
+
+        services.AddSingleton<ReceiveSms>();
+        services.AddSingleton<InboundRouter>();
+        return builder;
+    }
+
+    /// <summary>The Hangfire server and everything else that runs jobs: in Gateway.Worker, or in the web process when asked.</summary>
+    public static IServiceCollection AddGatewayWorker(this IServiceCollection services)
+    {
+        services.AddHostedService<JobServer>();
+        return services;
+    }
+
+    public static IServiceCollection AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services)
+        where TOptions : class where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().BindConfiguration("").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+        return services;
+    }
+
+    private static string ConnectionStringFrom(IConfiguration configuration)
+    {
+        var url = configuration["DATABASE_URL"];
+        if (string.IsNullOrWhiteSpace(url))
+            throw new InvalidOperationException("DATABASE_URL: required here (only the web app's run command starts a private local PostgreSQL when it is empty)");
+        try
+        {
+            return DatabaseOptions.ToConnectionString(url);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidOperationException($"DATABASE_URL: {e.Message}");
+        }
+    }
+
+    // Our own storage and activator instances (registered before AddHangfire, which only adds missing ones) keep
+    // Hangfire off its static JobStorage.Current, so several hosts in one process (the tests) never share a database.
+    private static IServiceCollection AddGatewayJobs(this IServiceCollection services, string connectionString)
+    {
+        services.AddSingleton<JobStorage>(_ =>
+        {
+            var options = new PostgreSqlStorageOptions
+            {
+                SchemaName = DatabaseMigrator.HangfireSchema,
+                // The migrator installs Hangfire's schema under the same advisory lock as ours.
+                PrepareSchemaIfNecessary = false,
+                // A crashed worker's job runs again after 2 minutes, not the default 30 (performance.md §2.4).
+                UseSlidingInvisibilityTimeout = true,
+                InvisibilityTimeout = TimeSpan.FromMinutes(2),
+                DistributedLockTimeout = TimeSpan.FromMinutes(1),
+                // Other worker processes notice new jobs within a second; same-process workers are woken at once.
+                QueuePollInterval = TimeSpan.FromSeconds(1),
+                AllowDegradedModeWithoutStorage = false,
+            };
+            return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
+        });
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire(config => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+        return services;
+    }
+}

@@ -1,0 +1,11 @@
+using Hangfire;
+
+namespace Gateway.Hosting;
+
+/// <summary>Every recurring job in one short table. Registered by whichever process runs the Hangfire server.</summary>
+public static class RecurringJobs
+{
+    public static void Register(IRecurringJobManager jobs)
+    {
+    }
+}

@@ -1,0 +1,71 @@
+using Gateway.Hosting;
+using Gateway.Inbound;
+using Gateway.Phones;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Providers.Simulator;
+
+/// <summary>
+/// The phone simulator: type as a resident, read what the gateway "sent". Mapped only when SMS_PROVIDER=simulator.
+/// </summary>
+public static class SimulatorEndpoints
+{
+    /// <summary>Twilio reassembles inbound SMS up to 1,600 characters; the simulator accepts the same.</summary>
+    public const int MaxBodyLength = 1600;
+
+    public static void MapSimulator(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/simulator");
+        api.MapGet("/messages", ListMessages);
+        api.MapPost("/inbound", ReceiveInbound).WithRequestSizeLimit(16 * 1024);
+        app.MapGet("/simulator", () => Results.Stream(
+            typeof(SimulatorEndpoints).Assembly.GetManifestResourceStream("Gateway.Providers.Simulator.simulator.html")!,
+            "text/html; charset=utf-8"));
+    }
+
+    /// <param name="Id">Optional message id; sending the same id twice behaves like a provider retrying its webhook.</param>
+    public sealed record InboundRequest(string? From, string? Body, string? Id);
+
+    private static async Task<IResult> ReceiveInbound(InboundRequest request, ReceiveSms receive, SimulatorSmsProvider simulator,
+        IOptions<GatewayOptions> options, CancellationToken ct)
+    {
+        var from = Phone.Normalise(request.From, options.Value.DefaultRegion);
+        if (!from.IsValid)
+            return Results.Problem(statusCode: 400, detail: $"from: {from.Error}");
+        if (request.Body is null)
+            return Results.Problem(statusCode: 400, detail: "body: required");
+        if (request.Body.Length > MaxBodyLength)
+            return Results.Problem(statusCode: 422, detail: $"body: {request.Body.Length} characters; an SMS can carry at most {MaxBodyLength}");
+
+        var id = string.IsNullOrWhiteSpace(request.Id) ? "SIM" + Guid.NewGuid().ToString("N") : request.Id.Trim();
+        var result = await receive.HandleAsync(new InboundSms(SimulatorSmsProvider.ProviderName, id, from.E164!, null, request.Body), ct);
+        if (result.Reply is not null && !result.Duplicate)
+            await simulator.RecordReplyAsync(from.E164!, result.Reply, ct);
+        return Results.Ok(new { from = from.E164, id, reply = result.Reply, duplicate = result.Duplicate });
+    }
+
+    private static async Task<IResult> ListMessages(string? to, int? limit, SimulatorSmsProvider simulator,
+        IOptions<GatewayOptions> options, CancellationToken ct)
+    {
+        string? phone = null;
+        if (to is not null)
+        {
+            var parsed = Phone.Normalise(to, options.Value.DefaultRegion);
+            if (!parsed.IsValid)
+                return Results.Problem(statusCode: 400, detail: $"to: {parsed.Error}");
+            phone = parsed.E164;
+        }
+        if (limit is < 1 or > 1000)
+            return Results.Problem(statusCode: 400, detail: "limit: must be between 1 and 1000");
+
+        var messages = await simulator.ListAsync(phone, limit ?? 100, ct);
+        return Results.Ok(messages.Select(m => new
+        {
+            to = m.To,
+            body = m.Body,
+            segments = m.Segments,
+            encoding = m.Encoding,
+            sentAt = DateTime.SpecifyKind(m.SentAt, DateTimeKind.Utc),
+        }));
+    }
+}
