@@ -29,7 +29,7 @@ if (workerInProcess) builder.Services.AddGatewayWorker();
 var app = builder.Build();
 
 app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseStatusCodeProblems();
 app.UseRequestSizeGuard();
 app.UseAuthentication();
 app.UseAuthorization();

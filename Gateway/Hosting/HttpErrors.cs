@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing.Template;
 
 namespace Gateway.Hosting;
 
@@ -26,6 +27,36 @@ public sealed class BadRequestExceptionHandler : IExceptionHandler
     }
 
     private static string FirstSentence(string message) => message.Split(". ")[0].TrimEnd('.');
+}
+
+public static class StatusCodeProblems
+{
+    /// <summary>Bodiless 404/405/415 answers from routing become problem+json with a reason.</summary>
+    public static IApplicationBuilder UseStatusCodeProblems(this IApplicationBuilder app) => app.UseStatusCodePages(async page =>
+    {
+        var context = page.HttpContext;
+        var status = context.Response.StatusCode;
+        var detail = status switch
+        {
+            StatusCodes.Status404NotFound => $"no route {context.Request.Method} {context.Request.Path}",
+            StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}",
+            StatusCodes.Status415UnsupportedMediaType => AcceptedContentTypes(context) is { Count: > 0 } accepted
+                ? $"Content-Type '{context.Request.ContentType}' is not accepted here; send {string.Join(" or ", accepted)}"
+                : $"Content-Type '{context.Request.ContentType}' is not accepted here",
+            _ => null,
+        };
+        await Results.Problem(statusCode: status, detail: detail).ExecuteAsync(context);
+    });
+
+    // Routing answers 415 from a stand-in endpoint, so look up what the real endpoints at this path accept.
+    private static List<string> AcceptedContentTypes(HttpContext context) => context.RequestServices
+        .GetRequiredService<EndpointDataSource>().Endpoints
+        .OfType<RouteEndpoint>()
+        .Where(e => new TemplateMatcher(TemplateParser.Parse(e.RoutePattern.RawText ?? ""), new RouteValueDictionary())
+            .TryMatch(context.Request.Path, new RouteValueDictionary()))
+        .SelectMany(e => e.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes ?? [])
+        .Distinct()
+        .ToList();
 }
 
 public static class RequestSizeGuard

@@ -1,0 +1,81 @@
+using System.Net.Http.Headers;
+using Dapper;
+using Gateway.Data;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace Gateway.Tests.Support;
+
+/// <summary>
+/// The gateway's web app, in process, on its own fresh database (one per test class, via IClassFixture).
+/// Time is a FakeTimeProvider the tests move; the worker is off unless a test class turns it on.
+/// </summary>
+public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminToken = "test-admin-token-0123456789";
+    public const string PublicBaseUrl = "https://gateway.example.org";
+
+    /// <summary>09:00 on Monday 2 March 2026 in Asia/Shanghai: inside every allowed sending window.</summary>
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.FromHours(8)).ToUniversalTime());
+
+    public string ConnectionString { get; private set; } = "";
+
+    /// <summary>Settings as environment-style keys; subclasses add or override entries.</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings) { }
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await TestDatabase.CreateAsync();
+        await Services.GetRequiredService<DatabaseReadiness>().WaitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["DATABASE_URL"] = ConnectionString,
+            ["SMS_PROVIDER"] = "simulator",
+            ["ADMIN_API_TOKEN"] = AdminToken,
+            ["PUBLIC_BASE_URL"] = PublicBaseUrl,
+            ["WORKER_IN_PROCESS"] = "false",
+            ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("TEST_LOG_LEVEL") ?? "Warning",
+        };
+        Configure(settings);
+        // An empty DATABASE_URL would start the developer's private cluster under .data/: never from a test.
+        if (string.IsNullOrEmpty(settings["DATABASE_URL"]))
+            throw new InvalidOperationException("GatewayApp has no database yet: use it as a class fixture, or set DATABASE_URL in Configure");
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+
+    public HttpClient AdminClient(string token = AdminToken)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public async Task<NpgsqlConnection> OpenDatabaseAsync()
+    {
+        var conn = new NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        return conn;
+    }
+
+    public async Task<T> QuerySingleAsync<T>(string sql, object? args = null)
+    {
+        await using var conn = await OpenDatabaseAsync();
+        return await conn.QuerySingleAsync<T>(sql, args);
+    }
+
+    public async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? args = null)
+    {
+        await using var conn = await OpenDatabaseAsync();
+        return (await conn.QueryAsync<T>(sql, args)).AsList();
+    }
+}

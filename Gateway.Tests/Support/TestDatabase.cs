@@ -1,0 +1,107 @@
+using Gateway.Data;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Gateway.Tests.Support;
+
+/// <summary>
+/// The one database fixture: a throwaway PostgreSQL cluster started once per test run from the installed
+/// binaries (or the server in TEST_DATABASE_URL), a template database migrated once, and a fresh copy of
+/// the template for every test class, so classes run in parallel without seeing each other's rows.
+/// </summary>
+public static class TestDatabase
+{
+    private static readonly string TemplateName = $"gateway_template_{Environment.ProcessId}";
+    private static readonly Lazy<Task<string>> Server = new(StartServerAsync);
+    private static int _counter;
+
+    /// <summary>A new database with every migration applied; returns its connection string.</summary>
+    public static async Task<string> CreateAsync()
+    {
+        var serverConnection = await Server.Value;
+        var name = $"test_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}";
+        await using var conn = new NpgsqlConnection(serverConnection);
+        await conn.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE {TemplateName}", conn);
+        await create.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(serverConnection) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>A new database with nothing in it: for tests of the migrations themselves.</summary>
+    public static async Task<string> CreateEmptyAsync()
+    {
+        var serverConnection = await Server.Value;
+        var name = $"empty_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}";
+        await using var conn = new NpgsqlConnection(serverConnection);
+        await conn.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", conn);
+        await create.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(serverConnection) { Database = name }.ConnectionString;
+    }
+
+    // On a shared server, leave nothing behind: every database this run created carries its process id.
+    private static void DropOurDatabases(string serverConnection)
+    {
+        NpgsqlConnection.ClearAllPools();
+        using var conn = new NpgsqlConnection(serverConnection);
+        conn.Open();
+        using var list = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2", conn)
+        {
+            Parameters = { new() { Value = $"%\\_{Environment.ProcessId}\\_%" }, new() { Value = TemplateName } },
+        };
+        var names = new List<string>();
+        using (var reader = list.ExecuteReader())
+            while (reader.Read()) names.Add(reader.GetString(0));
+        foreach (var name in names)
+        {
+            using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", conn);
+            drop.ExecuteNonQuery();
+        }
+    }
+
+    private static async Task<string> StartServerAsync()
+    {
+        string serverConnection;
+        if (Environment.GetEnvironmentVariable("TEST_DATABASE_URL") is { Length: > 0 } url)
+        {
+            serverConnection = DatabaseOptions.ToConnectionString(url);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => DropOurDatabases(serverConnection);
+        }
+        else
+        {
+            var dir = Path.Combine(Path.GetTempPath(), $"gateway-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+            // Durability buys nothing in a cluster thrown away at the end of the run.
+            var pg = await LocalPostgres.StartAsync(dir, _ => { }, new Dictionary<string, string>
+            {
+                ["fsync"] = "off",
+                ["synchronous_commit"] = "off",
+                ["full_page_writes"] = "off",
+                ["max_connections"] = "300",
+                ["shared_buffers"] = "256MB",
+            });
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                pg.StopAsync().GetAwaiter().GetResult();
+                try { Directory.Delete(pg.DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            };
+            serverConnection = pg.ConnectionString("postgres");
+        }
+
+        await using (var conn = new NpgsqlConnection(serverConnection))
+        {
+            await conn.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {TemplateName} WITH (FORCE)", conn);
+            await drop.ExecuteNonQueryAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {TemplateName}", conn);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var templateConnection = new NpgsqlConnectionStringBuilder(serverConnection) { Database = TemplateName, Pooling = false }.ConnectionString;
+        await using (var dataSource = NpgsqlDataSource.Create(templateConnection))
+        {
+            await new DatabaseMigrator(dataSource, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        }
+        NpgsqlConnection.ClearAllPools();
+        return new NpgsqlConnectionStringBuilder(serverConnection) { Pooling = false }.ConnectionString;
+    }
+}
