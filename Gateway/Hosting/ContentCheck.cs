@@ -3,15 +3,16 @@ using Gateway.Templates;
 namespace Gateway.Hosting;
 
 /// <summary>
-/// Loads every piece of content at start-up: constructing it validates it, so broken content
-/// (a missing language, an unknown placeholder, an over-long text) stops the process before it serves anyone.
+/// Loads every piece of content at start-up: loading validates it, so broken content (a missing language,
+/// an unknown placeholder, an over-long text) stops the process before it serves anyone.
+/// Resolved in StartAsync, after the settings were validated, so a bad TEMPLATES_PATH is reported as such.
 /// </summary>
-public sealed class ContentCheck(MessageTexts messages, ILogger<ContentCheck> log) : IHostedService
+public sealed class ContentCheck(IServiceProvider services, ILogger<ContentCheck> log) : IHostedService
 {
     public Task StartAsync(CancellationToken ct)
     {
-        log.LogInformation("Content loaded: {Messages} reply texts per language", MessageKeys.All.Count);
-        GC.KeepAlive(messages);
+        services.GetRequiredService<MessageTexts>();
+        log.LogInformation("Content loaded from {Folder}", services.GetRequiredService<TemplatesFolder>().Path);
         return Task.CompletedTask;
     }
 
