@@ -11,6 +11,7 @@ public sealed record KeywordLexicon
     public List<string>? SentenceEndings { get; init; }
     public WordLists? Negations { get; init; }
     public WordLists? Crisis { get; init; }
+    public WordLists? AllWords { get; init; }
     public WordLists? LanguageNames { get; init; }
 
     /// <summary>Keyed by the snake_case intent name: opt_out_all, join, my_data, ...</summary>
@@ -124,6 +125,8 @@ public sealed record KeywordLexicon
         Check(Negations?.Zh, "negations.zh", Shape.ChineseWord, claim: false);
         Check(Crisis?.En, "crisis.en", Shape.EnglishText, required: true);
         Check(Crisis?.Zh, "crisis.zh", Shape.ChineseText, required: true);
+        Check(AllWords?.En, "all_words.en", Shape.EnglishWord);
+        Check(AllWords?.Zh, "all_words.zh", Shape.ChineseWord);
         Check(LanguageNames?.En, "language_names.en", Shape.LanguageName, required: true, command: true);
         Check(LanguageNames?.Zh, "language_names.zh", Shape.LanguageName, required: true, command: true);
 

@@ -110,8 +110,9 @@ public sealed partial class KeywordParser(KeywordLexicon lexicon)
             return value.Length == 0 || entry.Place != Place.Latin ? new Match(entry.Intent, entry.Value, entry.Word) : null;
         }
 
-        // "STOP" alone, or repeated in anger ("STOP STOP", "STOP TD"), means the keyword alone.
-        if (value.Length == 0 || argument.Kind == ArgumentKind.Topic && value.Split(' ').All(w => AloneMeaningOf(w) == argument.Alone))
+        // "STOP" alone, repeated in anger ("STOP STOP", "STOP TD"), or "STOP ALL" / "退订全部" means the keyword alone.
+        if (value.Length == 0 || argument.Kind == ArgumentKind.Topic && value.Split(' ').All(w =>
+                AloneMeaningOf(w) == argument.Alone || entry.Intent == Intent.Leave && _t.AllWords.Contains(w)))
             return new Match(argument.Alone, null, entry.Word);
 
         string? parsed = argument.Kind switch
@@ -371,6 +372,7 @@ public sealed partial class KeywordParser(KeywordLexicon lexicon)
         public readonly List<string> Fillers = [];                   // longest first: 谢谢你 before 谢谢
         public readonly List<string> SentenceEndings = [];
         public readonly HashSet<string> LatinNegations = [];
+        public readonly HashSet<string> AllWords = [];
         public readonly List<string> HanNegations = [];
 
         public Tables(KeywordLexicon lexicon)
@@ -413,6 +415,7 @@ public sealed partial class KeywordParser(KeywordLexicon lexicon)
             SentenceEndings.AddRange(Words(lexicon.SentenceEndings).OrderByDescending(f => f.Length));
             LatinNegations.UnionWith(Words(lexicon.Negations?.En));
             HanNegations.AddRange(Words(lexicon.Negations?.Zh));
+            AllWords.UnionWith(Words(lexicon.AllWords?.En).Concat(Words(lexicon.AllWords?.Zh)));
         }
 
         private static IEnumerable<string> Words(IEnumerable<string>? list) =>
