@@ -1,8 +1,17 @@
 using Gateway.Hosting;
+using Microsoft.Extensions.Options;
 
 // The worker process: the same services as the web app, plus the Hangfire server and the dispatcher.
-// Run any number of these against one database; they share work through it.
-var builder = Host.CreateApplicationBuilder(args);
-builder.AddGatewayCore();
-builder.Services.AddGatewayWorker();
-builder.Build().Run();
+// Run any number of these against one database; they share the work through it.
+try
+{
+    var builder = Host.CreateApplicationBuilder(args);
+    builder.AddGatewayCore();
+    builder.Services.AddGatewayWorker();
+    await builder.Build().RunAsync();
+    return 0;
+}
+catch (Exception e) when (e is OptionsValidationException or SettingsException)
+{
+    return SettingsException.Report(e);
+}

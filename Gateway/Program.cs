@@ -1,42 +1,25 @@
-using Gateway.Admin;
-using Gateway.Delivery;
 using Gateway.Hosting;
 using Gateway.Providers.Simulator;
-using Microsoft.AspNetCore.Http.Json;
-using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
 
-var builder = WebApplication.CreateBuilder(args);
-
-var localMode = await builder.UseLocalPostgresWhenNoDatabaseUrlAsync();
-builder.AddGatewayCore();
-builder.Services.AddValidatedOptions<ApiTokenOptions, ApiTokenOptionsValidator>();
-builder.Services.AddAdminAuth();
-builder.Services.AddGatewayHealth();
-builder.Services.AddProblemDetails();
-builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
-builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
-builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
-
-var workerInProcess = builder.Configuration["WORKER_IN_PROCESS"]?.ToLowerInvariant() switch
+try
 {
-    "true" => true,
-    "false" => false,
-    _ => localMode,
-};
-if (workerInProcess) builder.Services.AddGatewayWorker();
+    var builder = WebApplication.CreateBuilder(args);
+    var localMode = await builder.UseLocalPostgresWhenNoDatabaseUrlAsync();
+    builder.AddGatewayCore();
+    builder.AddGatewayWeb(workerInProcessByDefault: localMode);
 
-var app = builder.Build();
+    var app = builder.Build();
+    app.UseGatewayWeb();
+    app.MapGatewayHealth();
+    app.MapSimulator();
 
-app.UseExceptionHandler();
-app.UseStatusCodeProblems();
-app.UseRequestSizeGuard();
-app.UseAuthentication();
-app.UseAuthorization();
-
-app.MapGatewayHealth();
-if (app.Configuration["SMS_PROVIDER"] is null or "" or DeliveryOptions.Simulator) app.MapSimulator();
-
-app.Run();
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception e) when (e is OptionsValidationException or SettingsException)
+{
+    return SettingsException.Report(e);
+}
 
 public partial class Program;

@@ -2,66 +2,66 @@ using Gateway.Tests.Support;
 
 namespace Gateway.Tests.Hosting;
 
-/// <summary>A bad setting stops start-up with a message that names the setting.</summary>
+/// <summary>A bad setting stops start-up (exit code 2) with a message that names the setting: checked on the real process.</summary>
 public sealed class OptionsValidationTests
 {
-    public sealed record Case(string Label, Dictionary<string, string?> Settings, string Expected)
+    public sealed record Case(string Label, Dictionary<string, string> Settings, string Expected)
     {
         public override string ToString() => Label;
     }
 
+    private const string TwilioSid = "AC11111111111111111111111111111111";
+
     public static TheoryData<Case> BadSettings => new()
     {
-        new("unknown provider", new() { ["SMS_PROVIDER"] = "carrier-pigeon" }, "SMS_PROVIDER"),
-        new("unknown time zone", new() { ["TIME_ZONE"] = "Mars/Olympus_Mons" }, "TIME_ZONE"),
-        new("unsupported language", new() { ["DEFAULT_LANGUAGE"] = "fr" }, "DEFAULT_LANGUAGE"),
-        new("unknown region", new() { ["DEFAULT_REGION"] = "XX" }, "DEFAULT_REGION"),
+        new("unknown provider", new() { ["SMS_PROVIDER"] = "carrier-pigeon" }, "SMS_PROVIDER: 'carrier-pigeon' must be"),
+        new("unknown time zone", new() { ["TIME_ZONE"] = "Mars/Olympus_Mons" }, "TIME_ZONE: 'Mars/Olympus_Mons' is not a known IANA time zone"),
+        new("unsupported language", new() { ["DEFAULT_LANGUAGE"] = "fr" }, "DEFAULT_LANGUAGE: 'fr' must be one of: zh, en"),
+        new("unknown region", new() { ["DEFAULT_REGION"] = "XX" }, "DEFAULT_REGION: 'XX'"),
         new("relative base url", new() { ["PUBLIC_BASE_URL"] = "gateway.example.org/sms" }, "PUBLIC_BASE_URL"),
         new("base url with query", new() { ["PUBLIC_BASE_URL"] = "https://gateway.example.org/?x=1" }, "PUBLIC_BASE_URL"),
         new("worker flag not a boolean", new() { ["WORKER_IN_PROCESS"] = "sometimes" }, "WORKER_IN_PROCESS"),
-        new("missing templates folder", new() { ["TEMPLATES_PATH"] = "/nonexistent/templates" }, "TEMPLATES_PATH"),
-        new("short admin token", new() { ["ADMIN_API_TOKEN"] = "short" }, "ADMIN_API_TOKEN"),
-        new("empty admin token", new() { ["ADMIN_API_TOKEN"] = "" }, "ADMIN_API_TOKEN"),
-        new("api token with unknown role", new() { ["API_TOKENS"] = "lin:superuser:0123456789abcdef0123" }, "API_TOKENS"),
-        new("api token not name:role:token", new() { ["API_TOKENS"] = "lin-0123456789abcdef0123" }, "API_TOKENS"),
-        new("api token too short", new() { ["API_TOKENS"] = "lin:editor:short" }, "API_TOKENS"),
-        new("api token name twice", new() { ["API_TOKENS"] = "lin:editor:0123456789abcdef0123,lin:viewer:abcdef0123456789abcd" }, "API_TOKENS"),
-        new("database url not a url", new() { ["DATABASE_URL"] = "postgres://" }, "DATABASE_URL"),
-        new("database url with unknown keyword", new() { ["DATABASE_URL"] = "Host=localhost;Flavour=mint" }, "DATABASE_URL"),
-        new("twilio without account", new() { ["SMS_PROVIDER"] = "twilio", ["TWILIO_AUTH_TOKEN"] = "x", ["TWILIO_FROM_NUMBER"] = "+15017122661" }, "TWILIO_ACCOUNT_SID"),
-        new("twilio without sender", new() { ["SMS_PROVIDER"] = "twilio", ["TWILIO_ACCOUNT_SID"] = "AC" + new string('a', 32), ["TWILIO_AUTH_TOKEN"] = "x" }, "TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER"),
-        new("twilio with malformed service sid", new() { ["SMS_PROVIDER"] = "twilio", ["TWILIO_ACCOUNT_SID"] = "AC" + new string('a', 32), ["TWILIO_AUTH_TOKEN"] = "x", ["TWILIO_MESSAGING_SERVICE_SID"] = "MG123" }, "TWILIO_MESSAGING_SERVICE_SID"),
-        new("twilio with a national from number", new() { ["SMS_PROVIDER"] = "twilio", ["TWILIO_ACCOUNT_SID"] = "AC" + new string('a', 32), ["TWILIO_AUTH_TOKEN"] = "x", ["TWILIO_FROM_NUMBER"] = "5017122661" }, "TWILIO_FROM_NUMBER"),
+        new("missing templates folder", new() { ["TEMPLATES_PATH"] = "/nonexistent/templates" }, "TEMPLATES_PATH: folder '/nonexistent/templates' does not exist"),
+        new("short admin token", new() { ["ADMIN_API_TOKEN"] = "short" }, "ADMIN_API_TOKEN: must be at least 16 characters"),
+        new("api token with unknown role", new() { ["API_TOKENS"] = "lin:superuser:0123456789abcdef0123" }, "API_TOKENS: entry 'lin' has unknown role 'superuser'"),
+        new("api token not name:role:token", new() { ["API_TOKENS"] = "lin-0123456789abcdef0123" }, "API_TOKENS: each entry must be name:role:token"),
+        new("api token too short", new() { ["API_TOKENS"] = "lin:editor:short" }, "API_TOKENS: the token of 'lin' must be at least 16 characters"),
+        new("api token name twice", new() { ["API_TOKENS"] = "lin:editor:0123456789abcdef0123,lin:viewer:abcdef0123456789abcd" }, "API_TOKENS: the name 'lin' is used twice"),
+        new("database url not a url", new() { ["DATABASE_URL"] = "postgres://" }, "DATABASE_URL: not a valid postgres:// URL"),
+        new("database url with unknown keyword", new() { ["DATABASE_URL"] = "Host=localhost;Flavour=mint" }, "DATABASE_URL: not a valid Npgsql connection string"),
+        new("twilio without account", new() { ["SMS_PROVIDER"] = "twilio", ["TWILIO_AUTH_TOKEN"] = "x", ["TWILIO_FROM_NUMBER"] = "+15017122661" }, "TWILIO_ACCOUNT_SID: required when SMS_PROVIDER=twilio"),
+        new("twilio without sender", new() { ["SMS_PROVIDER"] = "twilio", ["TWILIO_ACCOUNT_SID"] = TwilioSid, ["TWILIO_AUTH_TOKEN"] = "x" }, "TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER: one is required"),
+        new("twilio with malformed service sid", new() { ["SMS_PROVIDER"] = "twilio", ["TWILIO_ACCOUNT_SID"] = TwilioSid, ["TWILIO_AUTH_TOKEN"] = "x", ["TWILIO_MESSAGING_SERVICE_SID"] = "MG123" }, "TWILIO_MESSAGING_SERVICE_SID: 'MG' followed by 32 hex digits"),
+        new("twilio with a national from number", new() { ["SMS_PROVIDER"] = "twilio", ["TWILIO_ACCOUNT_SID"] = TwilioSid, ["TWILIO_AUTH_TOKEN"] = "x", ["TWILIO_FROM_NUMBER"] = "5017122661" }, "TWILIO_FROM_NUMBER: '5017122661' is not an E.164 number"),
+        new("two bad settings at once", new() { ["TIME_ZONE"] = "Nowhere/Land", ["DEFAULT_LANGUAGE"] = "fr" }, "DEFAULT_LANGUAGE: 'fr'"),
     };
 
-    private sealed class MisconfiguredApp(Dictionary<string, string?> overrides) : GatewayApp
-    {
-        protected override void Configure(Dictionary<string, string?> settings)
-        {
-            // Validation fails before any connection is tried; an empty URL would start the local cluster instead.
-            settings["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Username=postgres;Database=none";
-            foreach (var (key, value) in overrides) settings[key] = value;
-        }
-    }
-
     [Theory, MemberData(nameof(BadSettings))]
-    public async Task StartUp_Fails_NamingTheSetting(Case c)
+    public async Task StartUp_Stops_NamingTheSetting(Case c)
     {
-        await using var app = new MisconfiguredApp(c.Settings);
-        var error = Record.Exception(() => app.CreateClient());
+        var environment = new Dictionary<string, string>
+        {
+            // Validation fails before any connection is tried; an empty URL would start a local cluster instead.
+            ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Username=postgres;Database=none",
+            ["ADMIN_API_TOKEN"] = GatewayApp.AdminToken,
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+        };
+        foreach (var (key, value) in c.Settings) environment[key] = value;
 
-        Assert.NotNull(error);
-        Assert.Contains(c.Expected, error.Message);
+        await using var gateway = GatewayProcess.Start("Gateway", environment);
+        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("The gateway cannot start", gateway.Output);
+        Assert.Contains(c.Expected, gateway.Output);
     }
 
     [Fact]
-    public async Task StartUp_ReportsEveryBadSettingAtOnce()
+    public async Task Worker_WithoutDatabaseUrl_Stops_NamingIt()
     {
-        await using var app = new MisconfiguredApp(new() { ["TIME_ZONE"] = "Nowhere/Land", ["DEFAULT_LANGUAGE"] = "fr" });
-        var error = Record.Exception(() => app.CreateClient());
+        await using var worker = GatewayProcess.Start("Gateway.Worker", new Dictionary<string, string> { ["DATABASE_URL"] = "" });
 
-        Assert.NotNull(error);
-        Assert.Contains("TIME_ZONE", error.Message);
-        Assert.Contains("DEFAULT_LANGUAGE", error.Message);
+        Assert.Equal(2, await worker.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("DATABASE_URL: required", worker.Output);
     }
 }

@@ -40,6 +40,7 @@ public static class GatewayServices
             var other => throw new InvalidOperationException($"SMS_PROVIDER: '{other}' has no provider in this build"),
         });
 
+        services.AddSingleton<Subscriptions.Subscribers>();
         services.AddSingleton<ReceiveSms>();
         services.AddSingleton<InboundRouter>();
         return builder;
@@ -64,14 +65,14 @@ public static class GatewayServices
     {
         var url = configuration["DATABASE_URL"];
         if (string.IsNullOrWhiteSpace(url))
-            throw new InvalidOperationException("DATABASE_URL: required here (only the web app's run command starts a private local PostgreSQL when it is empty)");
+            throw new SettingsException("DATABASE_URL: required here (only the web app's run command starts a private local PostgreSQL when it is empty)");
         try
         {
             return DatabaseOptions.ToConnectionString(url);
         }
         catch (FormatException e)
         {
-            throw new InvalidOperationException($"DATABASE_URL: {e.Message}");
+            throw new SettingsException($"DATABASE_URL: {e.Message}");
         }
     }
 

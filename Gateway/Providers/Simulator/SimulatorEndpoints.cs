@@ -1,3 +1,4 @@
+using Gateway.Delivery;
 using Gateway.Hosting;
 using Gateway.Inbound;
 using Gateway.Phones;
@@ -13,8 +14,10 @@ public static class SimulatorEndpoints
     /// <summary>Twilio reassembles inbound SMS up to 1,600 characters; the simulator accepts the same.</summary>
     public const int MaxBodyLength = 1600;
 
-    public static void MapSimulator(this IEndpointRouteBuilder app)
+    public static void MapSimulator(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<IOptions<DeliveryOptions>>().Value.SmsProvider != DeliveryOptions.Simulator) return;
+
         var api = app.MapGroup("/api/simulator");
         api.MapGet("/messages", ListMessages);
         api.MapPost("/inbound", ReceiveInbound).WithRequestSizeLimit(16 * 1024);

@@ -1,0 +1,44 @@
+using System.Text.Json.Serialization;
+using Gateway.Admin;
+using Microsoft.AspNetCore.Http.Json;
+
+namespace Gateway.Hosting;
+
+/// <summary>What only the web process needs: admin auth, health, error answers, and optionally the worker.</summary>
+public static class GatewayWeb
+{
+    /// <summary>Admin API bodies are small; webhooks declare tighter limits of their own.</summary>
+    private const long MaxRequestBodyBytes = 1024 * 1024;
+
+    public static WebApplicationBuilder AddGatewayWeb(this WebApplicationBuilder builder, bool workerInProcessByDefault)
+    {
+        var services = builder.Services;
+        services.AddValidatedOptions<ApiTokenOptions, ApiTokenOptionsValidator>();
+        services.AddAdminAuth();
+        services.AddGatewayHealth();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+
+        var workerInProcess = builder.Configuration["WORKER_IN_PROCESS"]?.ToLowerInvariant() switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => workerInProcessByDefault,
+        };
+        if (workerInProcess) services.AddGatewayWorker();
+        return builder;
+    }
+
+    public static WebApplication UseGatewayWeb(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodeProblems();
+        app.UseRequestSizeGuard();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+}

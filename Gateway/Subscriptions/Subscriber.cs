@@ -1,0 +1,20 @@
+namespace Gateway.Subscriptions;
+
+/// <summary>A resident known to the gateway, by E.164 phone number.</summary>
+public sealed record Subscriber(long Id, string Phone, string Language, string Status, string? Region, DateTime CreatedAt, DateTime? OptedOutAt)
+{
+    public const string Active = "active";
+    public const string OptedOut = "opted_out";
+
+    public bool IsOptedOut => Status == OptedOut;
+}
+
+/// <summary>Where a consent change came from, as written to the ledger.</summary>
+public static class ConsentChannel
+{
+    public const string Sms = "sms";
+    public const string Ussd = "ussd";
+    public const string Api = "api";
+    /// <summary>The carrier or provider told us (Twilio 21610): the resident opted out there.</summary>
+    public const string Carrier = "carrier";
+}
