@@ -1,0 +1,48 @@
+using Gateway.Data;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Gateway.Bench;
+
+/// <summary>
+/// A fresh PostgreSQL cluster for one benchmark run (default settings, durable commits, as in production),
+/// with databases created on demand and migrated by the gateway's own migrator.
+/// </summary>
+public sealed class BenchDatabase : IAsyncDisposable
+{
+    private readonly LocalPostgres _server;
+    private readonly string _directory;
+
+    private BenchDatabase(LocalPostgres server, string directory)
+    {
+        _server = server;
+        _directory = directory;
+    }
+
+    public static async Task<BenchDatabase> StartAsync()
+    {
+        var directory = Path.Combine("/var/tmp", $"gateway-bench-{Environment.ProcessId}");
+        var server = await LocalPostgres.StartAsync(directory, message => Console.WriteLine($"[postgres] {message}"),
+            new Dictionary<string, string> { ["shared_buffers"] = "1GB", ["max_wal_size"] = "4GB", ["max_connections"] = "300" });
+        return new BenchDatabase(server, directory);
+    }
+
+    /// <summary>A new, fully migrated database; returns its connection string.</summary>
+    public async Task<string> CreateMigratedAsync(string name)
+    {
+        await _server.CreateDatabaseIfMissingAsync(name);
+        var connectionString = _server.ConnectionString(name);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await new DatabaseMigrator(dataSource, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        return connectionString;
+    }
+
+    public string ConnectionString(string name) => _server.ConnectionString(name);
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await _server.StopAsync();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,11 @@
+namespace Gateway.Bench;
+
+public sealed record BenchSuite(string Description, Func<string[], Task> RunAsync);
+
+/// <summary>The benchmark suites, by name. Each lives in its own file next to this one.</summary>
+public static class BenchSuites
+{
+    public static readonly IReadOnlyDictionary<string, BenchSuite> All = new SortedDictionary<string, BenchSuite>
+    {
+    };
+}
