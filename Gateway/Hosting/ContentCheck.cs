@@ -12,6 +12,9 @@ public sealed class ContentCheck(IServiceProvider services, ILogger<ContentCheck
     public Task StartAsync(CancellationToken ct)
     {
         services.GetRequiredService<MessageTexts>();
+        services.GetRequiredService<Lessons.CourseCatalog>();
+        services.GetRequiredService<Lessons.DailyTips>();
+        services.GetRequiredService<Broadcasts.NoticeCatalog>();
         log.LogInformation("Content loaded from {Folder}", services.GetRequiredService<TemplatesFolder>().Path);
         return Task.CompletedTask;
     }

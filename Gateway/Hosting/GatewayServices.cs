@@ -31,6 +31,9 @@ public static class GatewayServices
 
         services.AddSingleton<TemplatesFolder>();
         services.AddSingleton<MessageTexts>();
+        services.AddSingleton<Lessons.CourseCatalog>();
+        services.AddSingleton<Lessons.DailyTips>();
+        services.AddSingleton<Broadcasts.NoticeCatalog>();
         services.AddHostedService<ContentCheck>();
 
         services.AddSingleton<SimulatorSmsProvider>();

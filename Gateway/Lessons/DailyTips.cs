@@ -1,0 +1,37 @@
+using Gateway.Templates;
+
+namespace Gateway.Lessons;
+
+/// <summary>The pool of daily tips for rural households (templates/tips.yaml): one SMS each, checked at start-up.</summary>
+public sealed class DailyTips
+{
+    public const int MaxSegments = 1;
+
+    public IReadOnlyList<Bilingual> Tips { get; }
+
+    public DailyTips(TemplatesFolder folder) : this(folder.Path) { }
+
+    public DailyTips(string templatesPath)
+    {
+        var file = Path.Combine(templatesPath, "tips.yaml");
+        if (!File.Exists(file)) throw new InvalidDataException($"{file}: missing");
+        var tips = ContentRules.Read<TipsFile>(file).Tips;
+
+        var errors = new List<string>();
+        if (tips.Count == 0) errors.Add("tips.yaml: no tips");
+        for (var i = 0; i < tips.Count; i++)
+            ContentRules.CheckBilingual(errors, $"tips.yaml tip {i + 1}", tips[i], MaxSegments);
+        foreach (var language in new[] { "zh", "en" })
+        {
+            foreach (var repeat in tips.Select((t, i) => (Text: t.In(language), Number: i + 1)).GroupBy(t => t.Text).Where(g => g.Count() > 1))
+                errors.Add($"tips.yaml: tips {string.Join(" and ", repeat.Select(t => t.Number))} have the same {language} text");
+        }
+        ContentRules.ThrowIfAny(errors, "templates/tips.yaml");
+        Tips = tips;
+    }
+
+    private sealed class TipsFile
+    {
+        public List<Bilingual> Tips { get; set; } = [];
+    }
+}
