@@ -16,25 +16,18 @@ public static class TestDatabase
     private static int _counter;
 
     /// <summary>A new database with every migration applied; returns its connection string.</summary>
-    public static async Task<string> CreateAsync()
-    {
-        var serverConnection = await Server.Value;
-        var name = $"test_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}";
-        await using var conn = new NpgsqlConnection(serverConnection);
-        await conn.OpenAsync();
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE {TemplateName}", conn);
-        await create.ExecuteNonQueryAsync();
-        return new NpgsqlConnectionStringBuilder(serverConnection) { Database = name }.ConnectionString;
-    }
+    public static Task<string> CreateAsync() => CreateDatabaseAsync("test", $"TEMPLATE {TemplateName}");
 
     /// <summary>A new database with nothing in it: for tests of the migrations themselves.</summary>
-    public static async Task<string> CreateEmptyAsync()
+    public static Task<string> CreateEmptyAsync() => CreateDatabaseAsync("empty", "");
+
+    private static async Task<string> CreateDatabaseAsync(string prefix, string options)
     {
         var serverConnection = await Server.Value;
-        var name = $"empty_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}";
+        var name = $"{prefix}_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}";
         await using var conn = new NpgsqlConnection(serverConnection);
         await conn.OpenAsync();
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", conn);
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {name} {options}", conn);
         await create.ExecuteNonQueryAsync();
         return new NpgsqlConnectionStringBuilder(serverConnection) { Database = name }.ConnectionString;
     }

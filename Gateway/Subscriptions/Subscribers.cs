@@ -66,21 +66,18 @@ public sealed class Subscribers(NpgsqlDataSource db, TimeProvider clock)
     /// Opts out of everything (<paramref name="scope"/> = <see cref="AllTopics"/>) or leaves one topic, and writes the ledger.
     /// Returns false when nothing changed (already opted out, or not subscribed to that topic); the ledger still records the request.
     /// </summary>
-    public async Task<bool> OptOutAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Subscriber subscriber, string scope,
-        string? keyword, string channel, CancellationToken ct)
-    {
-        var args = Args(subscriber, "opt_out", scope, keyword, channel);
-        var changed = await conn.ExecuteAsync(new CommandDefinition(scope == AllTopics ? OptOutAllSql : LeaveTopicSql, args, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(InsertConsentSql, args, tx, cancellationToken: ct));
-        return changed > 0;
-    }
+    public Task<bool> OptOutAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Subscriber subscriber, string scope,
+        string? keyword, string channel, CancellationToken ct) =>
+        ChangeConsentAsync(conn, tx, scope == AllTopics ? OptOutAllSql : LeaveTopicSql, Args(subscriber, "opt_out", scope, keyword, channel), ct);
 
     /// <summary>Opts back in to everything (<see cref="AllTopics"/>) or joins one topic, and writes the ledger.</summary>
-    public async Task<bool> OptInAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Subscriber subscriber, string scope,
-        string? keyword, string channel, CancellationToken ct)
+    public Task<bool> OptInAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Subscriber subscriber, string scope,
+        string? keyword, string channel, CancellationToken ct) =>
+        ChangeConsentAsync(conn, tx, scope == AllTopics ? OptInAllSql : JoinTopicSql, Args(subscriber, "opt_in", scope, keyword, channel), ct);
+
+    private static async Task<bool> ChangeConsentAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string changeSql, object args, CancellationToken ct)
     {
-        var args = Args(subscriber, "opt_in", scope, keyword, channel);
-        var changed = await conn.ExecuteAsync(new CommandDefinition(scope == AllTopics ? OptInAllSql : JoinTopicSql, args, tx, cancellationToken: ct));
+        var changed = await conn.ExecuteAsync(new CommandDefinition(changeSql, args, tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition(InsertConsentSql, args, tx, cancellationToken: ct));
         return changed > 0;
     }
