@@ -241,6 +241,12 @@ public sealed class UssdMenuTests
         if (step.State.Top.Screen != UssdMenus.ResumeScreen) Assert.Null(step.State.Interrupted);
     }
 
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("{\"language\":\"en\",\"stack\":[]}")]
+    [InlineData("{\"language\":\"en\",\"stack\":\"main\"}")]
+    public void StoredState_ThatCannotBeRead_IsNull(string json) => Assert.Null(UssdState.TryFromJson(json));
+
     [Fact]
     public void StoredState_SurvivesJson()
     {

@@ -67,7 +67,7 @@ public sealed class HandleUssd(UssdMenu menu, UssdSessions sessions, UssdActions
         }
         else
         {
-            step = UssdStep.Show(session.State, menu.Show(session.State, facts));
+            step = UssdStep.Show(session.State, session.LastReply);
         }
 
         var erased = false;

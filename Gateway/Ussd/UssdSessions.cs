@@ -54,10 +54,13 @@ public sealed class UssdSessions(NpgsqlDataSource db, TimeProvider clock, IOptio
         var row = await conn.QuerySingleAsync<Row>(new CommandDefinition(LoadSql,
             new { SessionId = sessionId, Phone = phone, ResumeSince = now - ResumeWindow }, cancellationToken: ct));
 
-        var session = row.SessionState is null ? null : new UssdSession(row.SessionPhone!, UssdState.FromJson(row.SessionState),
+        var facts = Facts(phone, row, now);
+        // A state this version cannot read restarts at the main menu rather than failing the step.
+        var session = row.SessionState is null ? null : new UssdSession(row.SessionPhone!,
+            UssdState.TryFromJson(row.SessionState) ?? UssdState.At(facts.Language, UssdMenus.MainScreen),
             row.InputText!, new UssdReply(row.LastReply!, row.ReplyEnds ?? false), row.SessionEnded ?? false);
-        var interrupted = row.InterruptedState is null ? null : UssdState.FromJson(row.InterruptedState);
-        return new UssdSnapshot(session, Facts(phone, row, now), interrupted);
+        var interrupted = row.InterruptedState is null ? null : UssdState.TryFromJson(row.InterruptedState);
+        return new UssdSnapshot(session, facts, interrupted);
     }
 
     private const string LoadFactsSql = """

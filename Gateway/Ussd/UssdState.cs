@@ -38,6 +38,19 @@ public sealed record UssdState(string Language, IReadOnlyList<UssdFrame> Stack, 
     public static UssdState FromJson(string json) =>
         JsonSerializer.Deserialize<UssdState>(json, Json) ?? throw new JsonException("ussd state is null");
 
+    /// <summary>A stored state, or null when it cannot be read (written by an older version, or damaged).</summary>
+    public static UssdState? TryFromJson(string json)
+    {
+        try
+        {
+            return FromJson(json) is { Stack.Count: > 0 } state ? state : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A readable identity for sets and logs ("en main>subscriptions>topics#1").</summary>
     public override string ToString() =>
         $"{Language} {string.Join('>', Stack.Select(f => f.Screen + (f.Item is null ? "" : $"({f.Item})") + (f.Page > 0 ? $"#{f.Page}" : "")))}"
