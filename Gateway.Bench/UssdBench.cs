@@ -39,6 +39,7 @@ public static class UssdBench
         var thinkMs = Option(args, "--think-ms", 1000);
         var rounds = Option(args, "--rounds", 2);
 
+        var loadAtStart = LoadAverage();
         await using var pg = await BenchDatabase.StartAsync();
         var connectionString = await pg.CreateMigratedAsync("ussd_bench");
         await using var app = await StartGatewayAsync(connectionString);
@@ -66,6 +67,7 @@ public static class UssdBench
         var baselineSaturated = await RunRoundAsync(client, BaselinePath, sessions, 0);
 
         var report = new BenchReport("ussd");
+        report.Add("machine load average at start / end", $"{loadAtStart} / {LoadAverage()}", "other processes on the same cores inflate every figure");
         report.Add("sessions x steps", $"{sessions} x {Path.Length}", $"paced, think ~{thinkMs} ms; {rounds} round(s) each, A-B-B-A");
         for (var step = 0; step < Path.Length; step++)
             report.Add($"step {step + 1} ('{Path[step]}') p50 / p99", $"{P(ussd.Steps[step], 50):F1} / {P(ussd.Steps[step], 99):F1} ms", step == Path.Length - 1 ? "joins a topic: consent transaction" : "");
@@ -198,6 +200,9 @@ public static class UssdBench
         await app.Services.GetRequiredService<DatabaseReadiness>().WaitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
         return app;
     }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
     private static double P(List<double> values, double percentile)
     {
