@@ -17,8 +17,8 @@ CREATE TABLE ussd_sessions (
     started_at    timestamptz NOT NULL,
     updated_at    timestamptz NOT NULL,
     ended_at      timestamptz
-);
--- "Did this phone leave a session unfinished in the last five minutes?" on every new session.
-CREATE INDEX ussd_sessions_interrupted ON ussd_sessions (phone, updated_at DESC) WHERE ended_at IS NULL;
+) WITH (fillfactor = 70);
+-- Every step updates its row, so only columns a step never changes are indexed, and pages keep room: steps are
+-- HOT updates (no index writes). The phone index serves the interrupted-session lookup on a dial (a number has
+-- few sessions in the day rows are kept), "delete my data", and closing older sessions; the hourly purge scans.
 CREATE INDEX ussd_sessions_phone ON ussd_sessions (phone);
-CREATE INDEX ussd_sessions_updated_at ON ussd_sessions (updated_at);
