@@ -1,4 +1,5 @@
 using Gateway.Hosting;
+using Gateway.Providers.AfricasTalking;
 using Gateway.Providers.Simulator;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,8 @@ try
     app.UseGatewayWeb();
     app.MapGatewayHealth();
     app.MapSimulator();
+    app.MapAfricasTalking();
+    app.MapUssdSimulator();
 
     await app.RunAsync();
     return 0;

@@ -15,6 +15,7 @@ public sealed class ContentCheck(IServiceProvider services, ILogger<ContentCheck
         services.GetRequiredService<Lessons.CourseCatalog>();
         services.GetRequiredService<Lessons.DailyTips>();
         services.GetRequiredService<Broadcasts.NoticeCatalog>();
+        services.GetRequiredService<Ussd.UssdMenu>();
         log.LogInformation("Content loaded from {Folder}", services.GetRequiredService<TemplatesFolder>().Path);
         return Task.CompletedTask;
     }

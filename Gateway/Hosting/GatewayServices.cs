@@ -5,6 +5,7 @@ using Gateway.Inbound;
 using Gateway.Providers.Simulator;
 using Gateway.Providers.Twilio;
 using Gateway.Templates;
+using Gateway.Ussd;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.PostgreSql;
@@ -44,8 +45,11 @@ public static class GatewayServices
         });
 
         services.AddSingleton<Subscriptions.Subscribers>();
+        services.AddSingleton<Subscriptions.SubscriberPreferences>();
+        services.AddSingleton<Subscriptions.DeleteSubscriberData>();
         services.AddSingleton<ReceiveSms>();
         services.AddSingleton<InboundRouter>();
+        services.AddUssd();
         return builder;
     }
 

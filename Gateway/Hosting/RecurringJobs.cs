@@ -7,5 +7,6 @@ public static class RecurringJobs
 {
     public static void Register(IRecurringJobManager jobs)
     {
+        jobs.AddOrUpdate<Ussd.PurgeUssdSessionsJob>("ussd:purge-sessions", j => j.RunAsync(CancellationToken.None), Cron.Hourly());
     }
 }

@@ -30,6 +30,14 @@ public sealed class DailyTips
         Tips = tips;
     }
 
+    /// <summary>
+    /// The tip of the day for a city-local date: the pool in file order, one a day, round and round.
+    /// The USSD "today's tip" screen uses it, and the daily tip SMS should too, so both show the same tip.
+    /// </summary>
+    public Bilingual ForDay(DateOnly cityDate) => Tips[IndexForDay(cityDate, Tips.Count)];
+
+    public static int IndexForDay(DateOnly cityDate, int poolSize) => cityDate.DayNumber % poolSize;
+
     private sealed class TipsFile
     {
         public List<Bilingual> Tips { get; set; } = [];

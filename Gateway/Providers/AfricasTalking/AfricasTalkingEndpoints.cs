@@ -1,0 +1,24 @@
+using Gateway.Hosting;
+using Gateway.Ussd;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Providers.AfricasTalking;
+
+public static class AfricasTalkingEndpoints
+{
+    public const string UssdPath = "/webhooks/ussd/africastalking";
+
+    /// <summary>Africa's Talking's callbacks. Another aggregator (Hubtel's JSON, protocols.md §8.3) is a folder like this one.</summary>
+    public static void MapAfricasTalking(this IEndpointRouteBuilder app)
+    {
+        // Africa's Talking signs nothing: without the token anyone who finds the URL can act for any number.
+        if (string.IsNullOrEmpty(app.ServiceProvider.GetRequiredService<IOptions<UssdOptions>>().Value.CallbackToken))
+            app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AfricasTalkingEndpoints))
+                .LogWarning("USSD_CALLBACK_TOKEN is not set: {Path} accepts callbacks from anyone", UssdPath);
+
+        app.MapPost(UssdPath, AfricasTalkingUssd.ReceiveAsync)
+            .Accepts<IFormCollection>("application/x-www-form-urlencoded")
+            .AddEndpointFilter<UssdCallbackTokenFilter>()
+            .WithRequestSizeLimit(AfricasTalkingUssd.MaxRequestBytes);
+    }
+}
