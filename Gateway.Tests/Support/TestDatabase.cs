@@ -52,6 +52,26 @@ public static class TestDatabase
         }
     }
 
+    // The test host may be killed before its exit handler has deleted the cluster: clear what earlier runs left.
+    private static void RemoveClustersOfEndedRuns()
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "gateway-tests-*"))
+        {
+            var owner = Path.GetFileName(dir).Split('-')[2];
+            if (int.TryParse(owner, out var pid) && IsRunning(pid)) continue;
+            var pidFile = Path.Combine(dir, "postmaster.pid");
+            if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var postmaster) && IsRunning(postmaster))
+                System.Diagnostics.Process.GetProcessById(postmaster).Kill();
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try { return !System.Diagnostics.Process.GetProcessById(pid).HasExited; }
+        catch (ArgumentException) { return false; }
+    }
+
     private static async Task<string> StartServerAsync()
     {
         string serverConnection;
@@ -62,6 +82,7 @@ public static class TestDatabase
         }
         else
         {
+            RemoveClustersOfEndedRuns();
             var dir = Path.Combine(Path.GetTempPath(), $"gateway-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
             // Durability buys nothing in a cluster thrown away at the end of the run.
             var pg = await LocalPostgres.StartAsync(dir, _ => { }, new Dictionary<string, string>

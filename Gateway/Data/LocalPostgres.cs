@@ -102,7 +102,8 @@ public sealed class LocalPostgres : IAsyncDisposable
             return;
         }
 
-        var portFile = Path.Combine(DataDirectory, "..", Path.GetFileName(DataDirectory) + ".port");
+        // Kept inside the data folder, so it goes wherever the cluster goes.
+        var portFile = Path.Combine(DataDirectory, "gateway.port");
         Port = File.Exists(portFile) && int.TryParse(await File.ReadAllTextAsync(portFile, ct), out var last) && IsFree(last) ? last : FreePort();
         var logFile = Path.Combine(DataDirectory, "server.log");
         await RunServerCommandAsync("pg_ctl", ["start", "-D", DataDirectory, "-w", "-t", "60", "-l", logFile, "-o", $"-p {Port}"], ct);
