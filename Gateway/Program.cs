@@ -1,5 +1,7 @@
 using Gateway.Hosting;
+using Gateway.Admin;
 using Gateway.Providers.Simulator;
+using Gateway.Providers.Twilio;
 using Microsoft.Extensions.Options;
 
 try
@@ -13,6 +15,8 @@ try
     app.UseGatewayWeb();
     app.MapGatewayHealth();
     app.MapSimulator();
+    app.MapTwilioSms();
+    app.MapAdminApi();
 
     await app.RunAsync();
     return 0;

@@ -12,6 +12,8 @@ public sealed class ContentCheck(IServiceProvider services, ILogger<ContentCheck
     public Task StartAsync(CancellationToken ct)
     {
         services.GetRequiredService<MessageTexts>();
+        services.GetRequiredService<Inbound.KeywordParser>();
+        services.GetRequiredService<TopicCatalog>();
         log.LogInformation("Content loaded from {Folder}", services.GetRequiredService<TemplatesFolder>().Path);
         return Task.CompletedTask;
     }

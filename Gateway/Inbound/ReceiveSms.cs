@@ -5,7 +5,9 @@ using Npgsql;
 namespace Gateway.Inbound;
 
 /// <summary>A message a resident sent, as any provider's webhook hands it over (From already E.164).</summary>
-public sealed record InboundSms(string Provider, string ProviderMessageId, string From, string? To, string Body);
+/// <param name="ProviderKeyword">The provider's own reading of a keyword, when it gives one (Twilio's OptOutType:
+/// STOP, START or HELP). A hint only: the router's parser decides, and uses it when it understood nothing.</param>
+public sealed record InboundSms(string Provider, string ProviderMessageId, string From, string? To, string Body, string? ProviderKeyword = null);
 
 /// <summary>The reply to give inline (TwiML, simulator), or null for none; Duplicate when the provider retried.</summary>
 public sealed record InboundResult(string? Reply, bool Duplicate);
@@ -31,39 +33,36 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
 
     public async Task<InboundResult> HandleAsync(InboundSms sms, CancellationToken ct)
     {
-        long id;
-        await using (var conn = await db.OpenConnectionAsync(ct))
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var inserted = await conn.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(InsertInboundSql, new
         {
-            var inserted = await conn.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(InsertInboundSql, new
-            {
-                sms.Provider,
-                sms.ProviderMessageId,
-                sms.From,
-                sms.To,
-                sms.Body,
-                ReceivedAt = clock.GetUtcNow(),
-            }, cancellationToken: ct));
+            sms.Provider,
+            sms.ProviderMessageId,
+            sms.From,
+            sms.To,
+            sms.Body,
+            ReceivedAt = clock.GetUtcNow(),
+        }, cancellationToken: ct));
 
-            if (inserted is null)
+        long id;
+        if (inserted is null)
+        {
+            var stored = await conn.QuerySingleAsync<(long Id, string? Reply, bool Handled)>(
+                new CommandDefinition(SelectStoredSql, sms, cancellationToken: ct));
+            // A retry of a message we finished: same reply, no effects. One we never finished: finish it now.
+            if (stored.Handled)
             {
-                var stored = await conn.QuerySingleAsync<(long Id, string? Reply, bool Handled)>(
-                    new CommandDefinition(SelectStoredSql, sms, cancellationToken: ct));
-                // A retry of a message we finished: same reply, no effects. One we never finished: finish it now.
-                if (stored.Handled)
-                {
-                    log.LogInformation("Duplicate inbound {MessageSid} from {From}", sms.ProviderMessageId, Phone.Mask(sms.From));
-                    return new InboundResult(stored.Reply, Duplicate: true);
-                }
-                id = stored.Id;
+                log.LogInformation("Duplicate inbound {MessageSid} from {From}", sms.ProviderMessageId, Phone.Mask(sms.From));
+                return new InboundResult(stored.Reply, Duplicate: true);
             }
-            else
-            {
-                id = inserted.Value;
-            }
+            id = stored.Id;
+        }
+        else
+        {
+            id = inserted.Value;
         }
 
-        log.LogInformation("Inbound {MessageSid} from {From} stored as {Id}", sms.ProviderMessageId, Phone.Mask(sms.From), id);
-        var reply = await router.RouteAsync(id, sms, ct);
-        return new InboundResult(reply, Duplicate: false);
+        // The insert above is committed on its own: whatever happens next, the message is kept.
+        return await router.RouteAsync(conn, id, sms, ct);
     }
 }

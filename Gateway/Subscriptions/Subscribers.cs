@@ -85,6 +85,18 @@ public sealed class Subscribers(NpgsqlDataSource db, TimeProvider clock)
         return changed > 0;
     }
 
+    private const string SelectTopicsSql = "SELECT topic FROM subscriptions WHERE subscriber_id = @SubscriberId ORDER BY created_at, topic";
+
+    /// <summary>The topic keys the subscriber receives (whatever their status: an opt-out keeps them for a later START).</summary>
+    public async Task<IReadOnlyList<string>> TopicsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long subscriberId, CancellationToken ct) =>
+        (await conn.QueryAsync<string>(new CommandDefinition(SelectTopicsSql, new { SubscriberId = subscriberId }, tx, cancellationToken: ct))).AsList();
+
+    private const string SetLanguageSql = "UPDATE subscribers SET language = @Language WHERE id = @SubscriberId";
+
+    /// <summary>The language replies and content are sent in: zh or en.</summary>
+    public async Task SetLanguageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long subscriberId, string language, CancellationToken ct) =>
+        await conn.ExecuteAsync(new CommandDefinition(SetLanguageSql, new { SubscriberId = subscriberId, Language = language }, tx, cancellationToken: ct));
+
     /// <summary>A carrier-level opt-out (Twilio 21610) for a number: opts it out of everything if we know it.</summary>
     public async Task RecordCarrierOptOutAsync(string phone, string reason, CancellationToken ct)
     {
