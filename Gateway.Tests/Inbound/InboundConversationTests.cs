@@ -25,8 +25,8 @@ public sealed class InboundConversationTests(TwilioGatewayApp app) : IClassFixtu
 
     private const string OptOutEn = "You are unsubscribed from all messages";
     private const string OptOutZh = "您已退订全部消息";
-    private const string HelpEn = "Health outreach: JOIN + number";
-    private const string HelpZh = "健康服务：回复 订阅+编号";
+    private const string HelpEn = "Reply JOIN + number: 1 Prevention notices";
+    private const string HelpZh = "回复 订阅+编号：1 防疫通知";
     private const string HotlineNumber = "12356";
 
     private static readonly Case[] AllCases = new Case[]
@@ -39,7 +39,7 @@ public sealed class InboundConversationTests(TwilioGatewayApp app) : IClassFixtu
         new("退订 from a new number: one confirmation in Chinese", [Says("退订", OptOutZh)], "opted_out", "zh", []),
         new("HELP while opted out gets the help text", [Says("TD", OptOutZh), Says("HELP", "您已退订"), Says("帮助", "回复 订阅 可重新订阅")], "opted_out", "zh", []),
         new("crisis while opted out still gets the hotlines", [Says("TD", OptOutZh), Says("我不想活了", HotlineNumber)], "opted_out", "zh", []),
-        new("YES only opts back in after an opt-out", [Says("HELP", HelpEn), Says("YES", "Sorry, we did not understand"), Says("STOP", OptOutEn),
+        new("YES only opts back in after an opt-out", [Says("HELP", HelpEn), Says("YES", "Not understood. " + HelpEn), Says("STOP", OptOutEn),
             Says("YES", "You are subscribed to: Prevention notices")], "active", "en", ["notices"]),
         new("JOIN <topic> opts an opted-out number back in", [Says("STOP", OptOutEn), Says("JOIN 4", "You will receive Mental health support")],
             "active", "en", ["mental-health"]),
@@ -56,8 +56,8 @@ public sealed class InboundConversationTests(TwilioGatewayApp app) : IClassFixtu
         new("full-width ＳＴＯＰ", [Says("ＳＴＯＰ", OptOutEn)], "opted_out", "en", []),
         new("full-width ｔｄ from a new number: TD is a Chinese convention", [Says("ｔｄ", OptOutZh)], "opted_out", "zh", []),
         new("one typo is acted on, and the reply says how it was read", [Says("STPO", "We read \"STPO\" as STOP. " + OptOutEn)], "opted_out", "en", []),
-        new("don't stop is not an opt-out", [Says("don't stop", "抱歉，没有看懂")], "active", "zh", []),
-        new("stopwatch is not an opt-out", [Says("stopwatch", "抱歉，没有看懂")], "active", "zh", []),
+        new("don't stop is not an opt-out", [Says("don't stop", "没看懂。" + HelpZh)], "active", "zh", []),
+        new("stopwatch is not an opt-out", [Says("stopwatch", "没看懂。" + HelpZh)], "active", "zh", []),
 
         // ---- Opting in ----
         new("bare JOIN from a new number: default topic, and how to pick more", [Says("JOIN", "You are subscribed to: Prevention notices. More topics: 1 Prevention notices, 2 Daily health tip")],
@@ -67,7 +67,7 @@ public sealed class InboundConversationTests(TwilioGatewayApp app) : IClassFixtu
             Says("START", "Daily health tip, Health lessons")], "active", "en", ["tips", "lessons"]),
         new("UNSTOP", [Says("STOP", OptOutEn), Says("UNSTOP", "You are subscribed to")], "active", "en", ["notices"]),
         new("重新订阅", [Says("退订", OptOutZh), Says("重新订阅", "您已订阅")], "active", "zh", ["notices"]),
-        new("a text from a new number creates a record with no topics and no consent", [Says("hello", "抱歉，没有看懂")], "active", "zh", []),
+        new("a text from a new number creates a record with no topics and no consent", [Says("hello", "没看懂。" + HelpZh)], "active", "zh", []),
 
         // ---- Topics ----
         new("join by number, English", [Says("JOIN 2", "You will receive Daily health tip. Your topics: Daily health tip. Reply STOP 2")], "active", "en", ["tips"]),
@@ -89,23 +89,23 @@ public sealed class InboundConversationTests(TwilioGatewayApp app) : IClassFixtu
         new("STOP ALL is everything", [Says("JOIN 1", "notices"), Says("STOP ALL", OptOutEn)], "opted_out", "en", ["notices"]),
 
         // ---- Help, language, data, unknown ----
-        new("HELP lists the topics", [Says("HELP", HelpEn + " to subscribe: 1 Prevention notices, 2 Daily health tip, 3 Health lessons, 4 Mental health support")],
+        new("HELP lists the topics", [Says("HELP", "Reply JOIN + number: 1 Prevention notices, 2 Daily health tip, 3 Health lessons, 4 Mental health support. STOP stops all.")],
             "active", "en", []),
-        new("帮助 in Chinese", [Says("帮助", HelpZh + " 接收：1 防疫通知，2 每日健康小贴士")], "active", "zh", []),
+        new("帮助 in Chinese", [Says("帮助", "回复 订阅+编号：1 防疫通知，2 每日健康小贴士，3 健康课堂，4 心理关怀。")], "active", "zh", []),
         new("? from a new number gets DEFAULT_LANGUAGE", [Says("?", HelpZh)], "active", "zh", []),
         new("the subscriber's language decides, not the message's", [Says("HELP", HelpEn), Says("帮助", HelpEn)], "active", "en", []),
         new("LANG ZH, then replies are Chinese", [Says("HELP", HelpEn), Says("LANG ZH", "以后用中文回复您"), Says("HELP", HelpZh)], "active", "zh", []),
         new("ENGLISH", [Says("帮助", HelpZh), Says("ENGLISH", "We will reply in English")], "active", "en", []),
         new("中文", [Says("HELP", HelpEn), Says("中文", "以后用中文回复您")], "active", "zh", []),
         new("LANG FR is explained", [Says("LANG FR", "Reply LANG EN for English or LANG ZH")], "active", "en", []),
-        new("a first Chinese message sets Chinese", [Says("你好，请问疫苗在哪里打", "抱歉，没有看懂")], "active", "zh", []),
+        new("a first Chinese message sets Chinese", [Says("你好，请问疫苗在哪里打", "没看懂。" + HelpZh)], "active", "zh", []),
         new("MYDATA tells what we keep", [Says("JOIN 2", "tip"), Says("MYDATA", "language English, status subscribed, topics: Daily health tip")], "active", "en", ["tips"]),
         new("我的信息", [Says("我的信息", "语言中文，状态已订阅，订阅：无")], "active", "zh", []),
         new("TALK: a counsellor will contact them", [Says("TALK", "A counsellor will contact you")], "active", "en", []),
         new("倾诉", [Says("我想倾诉", "心理咨询师会尽快")], "active", "zh", []),
         new("crisis words in English", [Says("I want to kill myself", HotlineNumber)], "active", "en", []),
         new("crisis beats STOP", [Says("STOP 我想死", "400-161-9995")], "active", "zh", []),
-        new("NEXT is for the lessons slice: help for now", [Says("NEXT", "Sorry, we did not understand")], "active", "en", []),
+        new("NEXT is for the lessons slice: help for now", [Says("NEXT", "Not understood. " + HelpEn)], "active", "en", []),
     }.Select((c, i) => c with { Index = i }).ToArray();
 
     public static TheoryData<Case> Cases => new(AllCases);
@@ -128,6 +128,22 @@ public sealed class InboundConversationTests(TwilioGatewayApp app) : IClassFixtu
         Assert.Equal((c.Status, c.Language, string.Join(",", c.Topics.Order())), (status, language, string.Join(",", topics)));
         Assert.Equal(c.Steps.Length, await app.QuerySingleAsync<int>(
             "SELECT count(*)::int FROM inbound_messages WHERE from_phone = @Phone AND handled_at IS NOT NULL", new { c.Phone }));
+    }
+
+    // Every message we do not understand is answered with the menu, so it must cost one segment, not two.
+    [Theory]
+    [InlineData("+8613800000110", "hello there", "没看懂。")]
+    [InlineData("+8613800000111", "HELP", "Reply JOIN")]
+    [InlineData("+8613800000112", "LANG EN|what is this", "Not understood.")]
+    [InlineData("+8613800000113", "帮助", "回复 订阅")]
+    public async Task MenuReplies_AreOneSegment(string phone, string bodies, string expected)
+    {
+        string? reply = null;
+        foreach (var body in bodies.Split('|'))
+            reply = await _twilio.SendAsync(phone, body);
+        Assert.StartsWith(expected, reply);
+        var measured = Gateway.Delivery.Encoding.SegmentCalculator.Measure(reply!);
+        Assert.True(measured.Segments == 1, $"{measured.Segments} segments ({measured.Encoding}, {measured.Units} units): {reply}");
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed partial class InboundRouter
 
     /// <summary>Never silence: the help menu. The message keeps intent "unknown", so officials read it in the inbox.</summary>
     private InboundOutcome NotUnderstood(InboundContext c) =>
-        new(Name(Intent.Unknown), Text(MessageKeys.NotUnderstood, c.Language) + " " + Text(MessageKeys.Help, c.Language, ("menu", topics.Menu(c.Language))));
+        new(Name(Intent.Unknown), Sentences(c.Language, Text(MessageKeys.NotUnderstood, c.Language), Text(MessageKeys.Help, c.Language, ("menu", topics.Menu(c.Language)))));
 
     /// <summary>LANG EN, ENGLISH, 中文, 语言 中文. The confirmation is in the new language.</summary>
     private async Task<InboundOutcome> ChangeLanguageAsync(InboundContext c, CancellationToken ct)

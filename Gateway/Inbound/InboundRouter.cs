@@ -62,7 +62,7 @@ public sealed partial class InboundRouter(
         var context = new InboundContext(conn, tx, inboundId, sms, parsed, subscriber);
 
         var outcome = await GateAsync(context, ct);
-        var reply = outcome.Reply is not null && parsed.Fuzzy ? ReadAs(context) + " " + outcome.Reply : outcome.Reply;
+        var reply = outcome.Reply is not null && parsed.Fuzzy ? Sentences(subscriber.Language, ReadAs(context), outcome.Reply) : outcome.Reply;
 
         var marked = await conn.ExecuteAsync(new CommandDefinition(MarkHandledSql,
             new { Id = inboundId, outcome.Intent, Reply = reply, HandledAt = clock.GetUtcNow() }, tx, cancellationToken: ct));
@@ -158,6 +158,9 @@ public sealed partial class InboundRouter(
         var typed = new string(normalized.TakeWhile(char.IsAsciiLetter).ToArray()).ToUpperInvariant();
         return Text(MessageKeys.ReadAs, c.Language, ("typed", typed), ("keyword", (c.Parsed.Keyword ?? "").ToUpperInvariant()));
     }
+
+    /// <summary>Two sentences of one reply: English puts a space between them, Chinese does not.</summary>
+    private static string Sentences(string language, string first, string second) => first + (language == "en" ? " " : "") + second;
 
     private async Task<string> TopicNamesAsync(InboundContext c, CancellationToken ct) =>
         topics.Names(await subscribers.TopicsAsync(c.Conn, c.Tx, c.Subscriber.Id, ct), c.Language, Text(MessageKeys.NoTopics, c.Language));

@@ -17,7 +17,17 @@ public sealed class GetSubscriber(NpgsqlDataSource db)
          WHERE s.phone = @Phone
         """;
 
-    private sealed record Row(string Phone, string Status, string Language, string? Region, DateTime CreatedAt, DateTime? OptedOutAt, string[] Topics);
+    // Properties, not a constructor: Dapper binds a PostgreSQL array column to a string[] property only.
+    private sealed class Row
+    {
+        public string Phone { get; init; } = "";
+        public string Status { get; init; } = "";
+        public string Language { get; init; } = "";
+        public string? Region { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime? OptedOutAt { get; init; }
+        public string[] Topics { get; init; } = [];
+    }
 
     public async Task<SubscriberProfile?> HandleAsync(string phone, CancellationToken ct)
     {

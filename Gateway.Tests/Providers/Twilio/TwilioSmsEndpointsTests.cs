@@ -24,7 +24,7 @@ public sealed class TwilioSmsEndpointsTests(TwilioGatewayApp app) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/xml", response.Content.Headers.ContentType!.MediaType);
         Assert.StartsWith("<?xml", xml);
-        Assert.Contains("健康服务", TwilioSms.ReplyIn(xml));
+        Assert.Contains("回复 订阅+编号", TwilioSms.ReplyIn(xml));
         var stored = await app.QuerySingleAsync<(string Provider, string From, string To, string Body, string Intent)>(
             "SELECT provider, from_phone, to_phone, body, intent FROM inbound_messages WHERE provider_message_id = @sid", new { sid = form["MessageSid"] });
         Assert.Equal(("twilio", "+8613900000001", TwilioSms.OurNumber, "帮助", "help"), stored);
