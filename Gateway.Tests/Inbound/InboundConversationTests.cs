@@ -194,3 +194,53 @@ public sealed class InboundConversationTests(TwilioGatewayApp app) : IClassFixtu
             "SELECT priority, reason FROM support_requests WHERE phone = @phone", new { phone }));
     }
 }
+
+/// <summary>Messages handled at the same time, and a message stored by a delivery that died before handling it.</summary>
+public sealed class InboundConcurrencyTests(TwilioGatewayApp app) : IClassFixture<TwilioGatewayApp>
+{
+    private readonly TwilioSms _twilio = new(app);
+
+    [Fact]
+    public async Task ManySTOPsAtOnce_FromOneNumber_GetExactlyOneConfirmation()
+    {
+        const string phone = "+8613800000301";
+        await _twilio.SendAsync(phone, "JOIN 2");
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _twilio.SendAsync(phone, "STOP")));
+
+        Assert.Single(replies, r => r is not null);
+        Assert.Equal(8, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM consent_events WHERE phone = @phone AND action = 'opt_out'", new { phone }));
+        Assert.Equal(9, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM inbound_messages WHERE from_phone = @phone AND handled_at IS NOT NULL", new { phone }));
+    }
+
+    [Fact]
+    public async Task FirstMessagesAtOnce_FromANewNumber_CreateOneSubscriber_AndAllAreHandled()
+    {
+        const string phone = "+8613800000302";
+
+        var replies = await Task.WhenAll(Enumerable.Range(1, 4).Select(n => _twilio.SendAsync(phone, $"JOIN {n}")));
+
+        Assert.All(replies, r => Assert.NotNull(r));
+        Assert.Equal(1, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM subscribers WHERE phone = @phone", new { phone }));
+        Assert.Equal(["lessons", "mental-health", "notices", "tips"], await app.QueryAsync<string>(
+            "SELECT topic FROM subscriptions t JOIN subscribers s ON s.id = t.subscriber_id WHERE s.phone = @phone ORDER BY topic", new { phone }));
+    }
+
+    [Fact]
+    public async Task AMessageStoredButNeverHandled_IsHandledWhenTwilioRetries()
+    {
+        // A delivery that stored the message and then died (process killed): the row exists, unhandled.
+        const string phone = "+8613800000303";
+        var form = TwilioSms.Form(phone, "退订");
+        await app.QuerySingleAsync<long>("""
+            INSERT INTO inbound_messages (provider, provider_message_id, from_phone, body, received_at)
+            VALUES ('twilio', @sid, @phone, '退订', now()) RETURNING id
+            """, new { sid = form["MessageSid"], phone });
+
+        var reply = TwilioSms.ReplyIn(await (await _twilio.PostAsync(form)).Content.ReadAsStringAsync());
+
+        Assert.Contains("您已退订全部消息", reply);
+        Assert.Equal("opted_out", await app.QuerySingleAsync<string>("SELECT status FROM subscribers WHERE phone = @phone", new { phone }));
+        Assert.Equal(1, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM inbound_messages WHERE from_phone = @phone", new { phone }));
+    }
+}

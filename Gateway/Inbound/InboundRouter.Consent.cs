@@ -7,24 +7,25 @@ namespace Gateway.Inbound;
 public sealed partial class InboundRouter
 {
     /// <summary>STOP, TD, 退订, "please stop texting me": one confirmation; a second STOP gets no reply at all.</summary>
-    private async Task<InboundOutcome> OptOutAllAsync(InboundContext c, CancellationToken ct)
-    {
-        var changed = await subscribers.OptOutAsync(c.Conn, c.Tx, c.Subscriber, Subscribers.AllTopics, KeywordAsReceived(c), ConsentChannel.Sms, ct);
-        return new InboundOutcome(Name(Intent.OptOutAll), changed ? Text(MessageKeys.OptedOut, c.Language) : null);
-    }
+    private InboundOutcome OptOutAll(InboundContext c) => new(Name(Intent.OptOutAll),
+        c.Subscriber.IsOptedOut ? null : Text(MessageKeys.OptedOut, c.Language),
+        subscribers.OptOutCommands(c.Subscriber, Subscribers.AllTopics, KeywordAsReceived(c), ConsentChannel.Sms).ToList());
 
     /// <summary>
     /// START, UNSTOP, JOIN / 订阅 alone, and YES after an opt-out. Topics chosen before an opt-out are kept, so
     /// START restores them; someone with no topics (a new number, or one who left them all) gets the default topic.
     /// </summary>
-    private async Task<InboundOutcome> OptInAsync(InboundContext c, CancellationToken ct)
+    private InboundOutcome OptIn(InboundContext c)
     {
         var keyword = KeywordAsReceived(c);
-        await subscribers.OptInAsync(c.Conn, c.Tx, c.Subscriber, Subscribers.AllTopics, keyword, ConsentChannel.Sms, ct);
-        if ((await subscribers.TopicsAsync(c.Conn, c.Tx, c.Subscriber.Id, ct)).Count == 0)
-            await subscribers.OptInAsync(c.Conn, c.Tx, c.Subscriber, TopicCatalog.DefaultTopicKey, keyword, ConsentChannel.Sms, ct);
-
-        var reply = Text(MessageKeys.OptedIn, c.Language, ("topics", await TopicNamesAsync(c, ct)), ("menu", topics.Menu(c.Language)));
-        return new InboundOutcome(Name(Intent.OptIn), reply);
+        var changes = subscribers.OptInCommands(c.Subscriber, Subscribers.AllTopics, keyword, ConsentChannel.Sms).ToList();
+        var after = c.Topics;
+        if (after.Count == 0)
+        {
+            changes.AddRange(subscribers.OptInCommands(c.Subscriber, TopicCatalog.DefaultTopicKey, keyword, ConsentChannel.Sms));
+            after = [TopicCatalog.DefaultTopicKey];
+        }
+        var reply = Text(MessageKeys.OptedIn, c.Language, ("topics", TopicNames(after, c.Language)), ("menu", topics.Menu(c.Language)));
+        return new InboundOutcome(Name(Intent.OptIn), reply, changes);
     }
 }

@@ -1,3 +1,4 @@
+using Gateway.Subscriptions;
 using Gateway.Templates;
 
 namespace Gateway.Inbound;
@@ -10,26 +11,18 @@ public sealed partial class InboundRouter
         : Text(MessageKeys.Help, c.Language, ("menu", topics.Menu(c.Language))));
 
     /// <summary>Never silence: the help menu. The message keeps intent "unknown", so officials read it in the inbox.</summary>
-    private InboundOutcome NotUnderstood(InboundContext c) =>
-        new(Name(Intent.Unknown), Sentences(c.Language, Text(MessageKeys.NotUnderstood, c.Language), Text(MessageKeys.Help, c.Language, ("menu", topics.Menu(c.Language)))));
+    private InboundOutcome NotUnderstood(InboundContext c) => new(Name(Intent.Unknown),
+        Sentences(c.Language, Text(MessageKeys.NotUnderstood, c.Language), Text(MessageKeys.Help, c.Language, ("menu", topics.Menu(c.Language)))));
 
     /// <summary>LANG EN, ENGLISH, 中文, 语言 中文. The confirmation is in the new language.</summary>
-    private async Task<InboundOutcome> ChangeLanguageAsync(InboundContext c, CancellationToken ct)
-    {
-        if (c.Parsed.Argument is not { } language)
-            return new(Name(Intent.Language), Text(MessageKeys.LanguageNotUnderstood, c.Language));
-        await subscribers.SetLanguageAsync(c.Conn, c.Tx, c.Subscriber.Id, language, ct);
-        return new(Name(Intent.Language), Text(MessageKeys.LanguageSet, language));
-    }
+    private InboundOutcome ChangeLanguage(InboundContext c) => c.Parsed.Argument is not { } language
+        ? new(Name(Intent.Language), Text(MessageKeys.LanguageNotUnderstood, c.Language))
+        : new(Name(Intent.Language), Text(MessageKeys.LanguageSet, language), [Subscribers.SetLanguageCommand(c.Subscriber.Id, language)]);
 
     /// <summary>MYDATA / 我的信息: everything we keep about the number, in one SMS.</summary>
-    private async Task<InboundOutcome> MyDataAsync(InboundContext c, CancellationToken ct)
-    {
-        var reply = Text(MessageKeys.MyData, c.Language,
-            ("phone", c.Sms.From),
-            ("language", Text(c.Language == "en" ? MessageKeys.LanguageNameEn : MessageKeys.LanguageNameZh, c.Language)),
-            ("status", Text(c.Subscriber.IsOptedOut ? MessageKeys.StatusOptedOut : MessageKeys.StatusActive, c.Language)),
-            ("topics", await TopicNamesAsync(c, ct)));
-        return new(Name(Intent.MyData), reply);
-    }
+    private InboundOutcome MyData(InboundContext c) => new(Name(Intent.MyData), Text(MessageKeys.MyData, c.Language,
+        ("phone", c.Sms.From),
+        ("language", Text(c.Language == "en" ? MessageKeys.LanguageNameEn : MessageKeys.LanguageNameZh, c.Language)),
+        ("status", Text(c.Subscriber.IsOptedOut ? MessageKeys.StatusOptedOut : MessageKeys.StatusActive, c.Language)),
+        ("topics", TopicNames(c.Topics, c.Language))));
 }

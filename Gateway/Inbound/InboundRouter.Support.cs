@@ -8,18 +8,11 @@ namespace Gateway.Inbound;
 // the number's status: never silent, never delayed by quiet hours or limits (the reply is inline, not queued).
 public sealed partial class InboundRouter
 {
-    private async Task<InboundOutcome> CrisisAsync(InboundContext c, CancellationToken ct)
-    {
-        await support.HandleAsync(c.Conn, c.Tx, c.Subscriber.Id, c.Sms.From, SupportPriority.High, SupportReason.Crisis,
-            ConsentChannel.Sms, c.InboundId, ct);
-        var reply = Text(MessageKeys.Crisis, c.Language, ("hotlines", supportOptions.Value.CrisisHotlines.Trim()));
-        return new InboundOutcome(Name(Intent.Crisis), reply);
-    }
+    private InboundOutcome Crisis(InboundContext c) => new(Name(Intent.Crisis),
+        Text(MessageKeys.Crisis, c.Language, ("hotlines", supportOptions.Value.CrisisHotlines.Trim())),
+        [support.Command(c.Subscriber.Id, c.Sms.From, SupportPriority.High, SupportReason.Crisis, ConsentChannel.Sms, c.InboundId)]);
 
-    private async Task<InboundOutcome> TalkAsync(InboundContext c, CancellationToken ct)
-    {
-        await support.HandleAsync(c.Conn, c.Tx, c.Subscriber.Id, c.Sms.From, SupportPriority.Normal, SupportReason.Talk,
-            ConsentChannel.Sms, c.InboundId, ct);
-        return new InboundOutcome(Name(Intent.Talk), Text(MessageKeys.Talk, c.Language));
-    }
+    private InboundOutcome Talk(InboundContext c) => new(Name(Intent.Talk),
+        Text(MessageKeys.Talk, c.Language),
+        [support.Command(c.Subscriber.Id, c.Sms.From, SupportPriority.Normal, SupportReason.Talk, ConsentChannel.Sms, c.InboundId)]);
 }

@@ -8,34 +8,37 @@ namespace Gateway.Inbound;
 // the topic list, never acted on silently.
 public sealed partial class InboundRouter
 {
-    private async Task<InboundOutcome> JoinTopicAsync(InboundContext c, CancellationToken ct)
+    private InboundOutcome JoinTopic(InboundContext c)
     {
         if (topics.Resolve(c.Parsed.Argument) is not { } topic)
             return UnknownTopic(c, Intent.Join);
 
         var keyword = KeywordAsReceived(c);
+        var changes = new List<Npgsql.NpgsqlBatchCommand>();
         // JOIN <topic> is an opt-in keyword: from an opted-out number it is consent to messages again.
         if (c.Subscriber.IsOptedOut)
-            await subscribers.OptInAsync(c.Conn, c.Tx, c.Subscriber, Subscribers.AllTopics, keyword, ConsentChannel.Sms, ct);
-        var joined = await subscribers.OptInAsync(c.Conn, c.Tx, c.Subscriber, topic.Key, keyword, ConsentChannel.Sms, ct);
+            changes.AddRange(subscribers.OptInCommands(c.Subscriber, Subscribers.AllTopics, keyword, ConsentChannel.Sms));
+        var alreadyJoined = c.Topics.Contains(topic.Key);
+        changes.AddRange(subscribers.OptInCommands(c.Subscriber, topic.Key, keyword, ConsentChannel.Sms));
 
         var number = topic.Number.ToString(CultureInfo.InvariantCulture);
-        var reply = joined || c.Subscriber.IsOptedOut
-            ? Text(MessageKeys.Joined, c.Language, ("topic", topic.Name(c.Language)), ("number", number), ("topics", await TopicNamesAsync(c, ct)))
-            : Text(MessageKeys.AlreadyJoined, c.Language, ("topic", topic.Name(c.Language)), ("number", number));
-        return new InboundOutcome(Name(Intent.Join), reply);
+        var reply = alreadyJoined && !c.Subscriber.IsOptedOut
+            ? Text(MessageKeys.AlreadyJoined, c.Language, ("topic", topic.Name(c.Language)), ("number", number))
+            : Text(MessageKeys.Joined, c.Language, ("topic", topic.Name(c.Language)), ("number", number),
+                ("topics", TopicNames(c.Topics.Append(topic.Key), c.Language)));
+        return new InboundOutcome(Name(Intent.Join), reply, changes);
     }
 
-    private async Task<InboundOutcome> LeaveTopicAsync(InboundContext c, CancellationToken ct)
+    private InboundOutcome LeaveTopic(InboundContext c)
     {
         if (topics.Resolve(c.Parsed.Argument) is not { } topic)
             return UnknownTopic(c, Intent.Leave);
 
-        var left = await subscribers.OptOutAsync(c.Conn, c.Tx, c.Subscriber, topic.Key, KeywordAsReceived(c), ConsentChannel.Sms, ct);
-        var reply = left
+        var changes = subscribers.OptOutCommands(c.Subscriber, topic.Key, KeywordAsReceived(c), ConsentChannel.Sms).ToList();
+        var reply = c.Topics.Contains(topic.Key)
             ? Text(MessageKeys.Left, c.Language, ("topic", topic.Name(c.Language)), ("number", topic.Number.ToString(CultureInfo.InvariantCulture)))
-            : Text(MessageKeys.NotJoined, c.Language, ("topic", topic.Name(c.Language)), ("topics", await TopicNamesAsync(c, ct)));
-        return new InboundOutcome(Name(Intent.Leave), reply);
+            : Text(MessageKeys.NotJoined, c.Language, ("topic", topic.Name(c.Language)), ("topics", TopicNames(c.Topics, c.Language)));
+        return new InboundOutcome(Name(Intent.Leave), reply, changes);
     }
 
     private InboundOutcome UnknownTopic(InboundContext c, Intent intent)

@@ -1,4 +1,5 @@
 using Dapper;
+using Gateway.Data;
 using Gateway.Hosting;
 using Gateway.Subscriptions;
 using Gateway.Support;
@@ -8,22 +9,27 @@ using Npgsql;
 
 namespace Gateway.Inbound;
 
-/// <summary>One stored inbound message being handled: the transaction its effects share, and what it means.</summary>
-public sealed record InboundContext(NpgsqlConnection Conn, NpgsqlTransaction Tx, long InboundId, InboundSms Sms, ParsedMessage Parsed, Subscriber Subscriber)
+/// <summary>A stored inbound message being handled, and the sender as it was read: everything a decision needs.</summary>
+/// <param name="Topics">The subscriber's topic keys, sorted ordinally (as the database compares them, COLLATE "C").</param>
+public sealed record InboundContext(long InboundId, InboundSms Sms, ParsedMessage Parsed, Subscriber Subscriber, IReadOnlyList<string> Topics)
 {
     /// <summary>Replies go out in the subscriber's language, never in the language the message happened to be in.</summary>
     public string Language => Subscriber.Language;
 }
 
-/// <summary>What handling a message came to: the intent recorded with it, and the reply (null: acknowledge, say nothing).</summary>
-public sealed record InboundOutcome(string Intent, string? Reply);
+/// <summary>What a message comes to: the intent recorded with it, the reply (null: acknowledge, say nothing),
+/// and the changes to the database, not yet made.</summary>
+public sealed record InboundOutcome(string Intent, string? Reply, IReadOnlyList<NpgsqlBatchCommand> Changes)
+{
+    public InboundOutcome(string intent, string? reply) : this(intent, reply, []) { }
+}
 
 /// <summary>
-/// Decides what a stored inbound message means and does it: one transaction per message for the subscriber's
-/// record, the consent ledger, support requests and the reply kept with the message, so a retried webhook
-/// returns the same reply and a failure leaves the message stored but unhandled, to be finished on the retry.
-/// Each intent is one method in the InboundRouter.*.cs files; adding an intent is one method and one line in
-/// <see cref="DispatchAsync"/>.
+/// Decides what a stored inbound message means and carries it out. Deciding is pure (the InboundRouter.*.cs files,
+/// one method per intent, from the message and the sender's record); carrying out is one batch: the message's
+/// reply and all its changes (subscriber, consent ledger, support request) in one round trip and one transaction.
+/// A retried webhook therefore finds the reply and changes nothing, and a failure leaves the message stored but
+/// unhandled, to be finished by the retry. Adding an intent is one method and one line in <see cref="DecideByIntent"/>.
 /// </summary>
 public sealed partial class InboundRouter(
     KeywordParser parser,
@@ -45,43 +51,10 @@ public sealed partial class InboundRouter(
     // counsellor sees). Anything else from an opted-out number is only stored.
     private static readonly HashSet<Intent> CarriedOutSilentlyWhileOptedOut = [Intent.OptOutAll, Intent.Leave, Intent.Language, Intent.Talk];
 
-    private const string MarkHandledSql = """
-        UPDATE inbound_messages
-           SET intent = @Intent, reply = @Reply, handled_at = @HandledAt
-         WHERE id = @Id AND handled_at IS NULL
-        """;
-
-    private const string SelectReplySql = "SELECT reply FROM inbound_messages WHERE id = @Id";
-
-    /// <summary>Handles the stored message <paramref name="inboundId"/> on <paramref name="conn"/> (no transaction open).</summary>
-    public async Task<InboundResult> RouteAsync(NpgsqlConnection conn, long inboundId, InboundSms sms, CancellationToken ct)
-    {
-        var parsed = Interpret(sms);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var subscriber = await subscribers.FindOrCreateAsync(conn, tx, sms.From, LanguageOfNewSubscriber(parsed), ct);
-        var context = new InboundContext(conn, tx, inboundId, sms, parsed, subscriber);
-
-        var outcome = await GateAsync(context, ct);
-        var reply = outcome.Reply is not null && parsed.Fuzzy ? Sentences(subscriber.Language, ReadAs(context), outcome.Reply) : outcome.Reply;
-
-        var marked = await conn.ExecuteAsync(new CommandDefinition(MarkHandledSql,
-            new { Id = inboundId, outcome.Intent, Reply = reply, HandledAt = clock.GetUtcNow() }, tx, cancellationToken: ct));
-        if (marked == 0)
-        {
-            // The same message delivered twice at once: the other delivery finished first. Undo ours, answer as it did.
-            await tx.RollbackAsync(ct);
-            var stored = await conn.QuerySingleAsync<string?>(new CommandDefinition(SelectReplySql, new { Id = inboundId }, cancellationToken: ct));
-            return new InboundResult(stored, Duplicate: true);
-        }
-        await tx.CommitAsync(ct);
-        log.LogInformation("Inbound {Id} from {From}: {Intent}{Fuzzy}, {Replied}", inboundId, Phone(sms), outcome.Intent,
-            parsed.Fuzzy ? " (one typo)" : "", reply is null ? "no reply" : "replied");
-        return new InboundResult(reply, Duplicate: false);
-    }
-
-    /// <summary>Our parser decides. The provider's own keyword reading (Twilio's OptOutType) only fills in
-    /// when we understood nothing: Twilio has then already blocked or unblocked the number, and our records must agree.</summary>
-    private ParsedMessage Interpret(InboundSms sms)
+    /// <summary>What the message says. Our parser decides; the provider's own keyword reading (Twilio's OptOutType)
+    /// only fills in when we understood nothing: Twilio has then already blocked or unblocked the number, and our
+    /// records must agree.</summary>
+    public ParsedMessage Read(InboundSms sms)
     {
         var parsed = parser.Parse(sms.Body);
         if (parsed.Intent != Intent.Unknown || sms.ProviderKeyword is null)
@@ -101,7 +74,7 @@ public sealed partial class InboundRouter(
     /// anything else (TD and T are Chinese-market conventions, pinyin, digits, "?") gets DEFAULT_LANGUAGE.
     /// LANG EN / 中文 in the first message wins. Later messages never change the language implicitly.
     /// </summary>
-    private string LanguageOfNewSubscriber(ParsedMessage parsed)
+    public string LanguageOfNewSubscriber(ParsedMessage parsed)
     {
         if (parsed is { Intent: Intent.Language, Argument: { } chosen })
             return chosen;
@@ -112,32 +85,145 @@ public sealed partial class InboundRouter(
         return gateway.Value.DefaultLanguage;
     }
 
-    private async Task<InboundOutcome> GateAsync(InboundContext c, CancellationToken ct)
+    /// <summary>
+    /// Handles the stored message <paramref name="inboundId"/> on <paramref name="conn"/> (no transaction open).
+    /// <paramref name="sender"/> is the sender's record read when the message was stored, or null if it is unknown.
+    /// </summary>
+    public async Task<InboundResult> RouteAsync(NpgsqlConnection conn, long inboundId, InboundSms sms, ParsedMessage parsed,
+        (Subscriber Subscriber, IReadOnlyList<string> Topics)? sender, CancellationToken ct)
+    {
+        if (sender is { } known && await TryRouteAsReadAsync(conn, new InboundContext(inboundId, sms, parsed, known.Subscriber, known.Topics), ct) is { } done)
+            return done;
+        return await RouteUnderLocksAsync(conn, inboundId, sms, parsed, ct);
+    }
+
+    // Fails the batch with division_by_zero (22012), rolling it all back, unless the message is still unhandled and
+    // the sender is still as we read them: 1 / (rows still matching). The rows stay locked until the batch commits,
+    // so a second delivery of the message, or another message from the same number, waits and then sees our changes.
+    private const string GuardSql = """
+        SELECT 1 / count(*)::int
+          FROM (SELECT 1
+                  FROM inbound_messages i, subscribers s
+                 WHERE i.id = @InboundId AND i.handled_at IS NULL
+                   AND s.id = @SubscriberId AND s.status = @Status AND s.language = @Language
+                   AND ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = s.id ORDER BY t.topic COLLATE "C") = @Topics
+                   FOR UPDATE OF i, s) still_as_read
+        """;
+
+    private const string MarkHandledSql = """
+        UPDATE inbound_messages
+           SET intent = @Intent, reply = @Reply, handled_at = @HandledAt
+         WHERE id = @Id AND handled_at IS NULL
+        """;
+
+    /// <summary>The fast path, one round trip: decide from the record read at storage time, then send the guard, the
+    /// reply and the changes as one batch. Null when the record changed in between: then route again under locks.</summary>
+    private async Task<InboundResult?> TryRouteAsReadAsync(NpgsqlConnection conn, InboundContext context, CancellationToken ct)
+    {
+        var (outcome, reply) = Decide(context);
+        await using var batch = new NpgsqlBatch(conn);
+        batch.BatchCommands.Add(Batch.Command(GuardSql, new
+        {
+            context.InboundId,
+            SubscriberId = context.Subscriber.Id,
+            context.Subscriber.Status,
+            context.Subscriber.Language,
+            Topics = context.Topics.ToArray(),
+        }));
+        AddHandled(batch, context.InboundId, outcome, reply);
+        try
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero)
+        {
+            return null;
+        }
+        Logged(context, outcome, reply);
+        return new InboundResult(reply, Duplicate: false);
+    }
+
+    private const string LockInboundSql = "SELECT handled_at IS NOT NULL AS handled, reply FROM inbound_messages WHERE id = @Id FOR UPDATE";
+
+    /// <summary>The careful path, for a retried message found unhandled, a new number whose record was being created
+    /// by another message, or a record that changed since it was read: lock the message and the sender, read them
+    /// again, decide, and commit.</summary>
+    private async Task<InboundResult> RouteUnderLocksAsync(NpgsqlConnection conn, long inboundId, InboundSms sms, ParsedMessage parsed, CancellationToken ct)
+    {
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var stored = await conn.QuerySingleAsync<(bool Handled, string? Reply)>(new CommandDefinition(LockInboundSql, new { Id = inboundId }, tx, cancellationToken: ct));
+        if (stored.Handled)
+        {
+            // The same message delivered twice at once: the other delivery finished first. Answer as it did.
+            await tx.RollbackAsync(ct);
+            return new InboundResult(stored.Reply, Duplicate: true);
+        }
+        var subscriber = await subscribers.FindOrCreateAsync(conn, tx, sms.From, LanguageOfNewSubscriber(parsed), ct);   // locks the row
+        var topicKeys = (await subscribers.TopicsAsync(conn, tx, subscriber.Id, ct)).Order(StringComparer.Ordinal).ToList();
+        var context = new InboundContext(inboundId, sms, parsed, subscriber, topicKeys);
+
+        var (outcome, reply) = Decide(context);
+        await using var batch = new NpgsqlBatch(conn, tx);
+        AddHandled(batch, inboundId, outcome, reply);
+        await batch.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        Logged(context, outcome, reply);
+        return new InboundResult(reply, Duplicate: false);
+    }
+
+    private void AddHandled(NpgsqlBatch batch, long inboundId, InboundOutcome outcome, string? reply)
+    {
+        batch.BatchCommands.Add(Batch.Command(MarkHandledSql, new { Id = inboundId, outcome.Intent, Reply = reply, HandledAt = clock.GetUtcNow() }));
+        foreach (var change in outcome.Changes)
+            batch.BatchCommands.Add(change);
+    }
+
+    /// <summary>The decision, and the reply as sent: when a typo was acted on, the reply first says how it was read.</summary>
+    private (InboundOutcome Outcome, string? Reply) Decide(InboundContext c)
+    {
+        var outcome = GateWhileOptedOut(c);
+        var reply = outcome.Reply is not null && c.Parsed.Fuzzy ? Sentences(c.Language, ReadAs(c), outcome.Reply) : outcome.Reply;
+        return (outcome, reply);
+    }
+
+    private InboundOutcome GateWhileOptedOut(InboundContext c)
     {
         var intent = c.Parsed.Intent;
         if (!c.Subscriber.IsOptedOut || AnsweredWhileOptedOut.Contains(intent))
-            return await DispatchAsync(c, ct);
+            return DecideByIntent(c);
         if (CarriedOutSilentlyWhileOptedOut.Contains(intent))
-            return (await DispatchAsync(c, ct)) with { Reply = null };
+            return DecideByIntent(c) with { Reply = null };
         return new InboundOutcome(Name(intent), null);
     }
 
     /// <summary>The route table: one method per intent. Course intents (Next, Repeat, Time, and JOIN with a
     /// course number) belong to the lessons slice; until it adds its methods here they get the help menu.</summary>
-    private Task<InboundOutcome> DispatchAsync(InboundContext c, CancellationToken ct) => c.Parsed.Intent switch
+    private InboundOutcome DecideByIntent(InboundContext c) => c.Parsed.Intent switch
     {
-        Intent.Crisis => CrisisAsync(c, ct),
-        Intent.OptOutAll => OptOutAllAsync(c, ct),
-        Intent.OptIn => OptInAsync(c, ct),
-        Intent.Yes when c.Subscriber.IsOptedOut => OptInAsync(c, ct),   // YES only means "opt me back in" after an opt-out
-        Intent.Join => JoinTopicAsync(c, ct),
-        Intent.Leave => LeaveTopicAsync(c, ct),
-        Intent.Help => Task.FromResult(Help(c)),
-        Intent.Language => ChangeLanguageAsync(c, ct),
-        Intent.Talk => TalkAsync(c, ct),
-        Intent.MyData => MyDataAsync(c, ct),
-        _ => Task.FromResult(NotUnderstood(c)),
+        Intent.Crisis => Crisis(c),
+        Intent.OptOutAll => OptOutAll(c),
+        Intent.OptIn => OptIn(c),
+        Intent.Yes when c.Subscriber.IsOptedOut => OptIn(c),   // YES only means "opt me back in" after an opt-out
+        Intent.Join => JoinTopic(c),
+        Intent.Leave => LeaveTopic(c),
+        Intent.Help => Help(c),
+        Intent.Language => ChangeLanguage(c),
+        Intent.Talk => Talk(c),
+        Intent.MyData => MyData(c),
+        _ => NotUnderstood(c),
     };
+
+    private void Logged(InboundContext c, InboundOutcome outcome, string? reply)
+    {
+        // Crisis and talk requests reach counsellors; everything else is Debug: at thousands of messages a second one
+        // line each is noise, and every opt-in and opt-out is in the consent ledger.
+        if (c.Parsed.Intent == Intent.Crisis)
+            log.LogWarning("Crisis message {Id} from {From}: high-priority support request opened, hotlines sent", c.InboundId, Phone(c.Sms));
+        else if (outcome.Intent == Name(Intent.Talk))
+            log.LogInformation("Support request from {From} (message {Id})", Phone(c.Sms), c.InboundId);
+        log.LogDebug("Inbound {Id} from {From}: {Intent}{Fuzzy}, {Replied}", c.InboundId, Phone(c.Sms), outcome.Intent,
+            c.Parsed.Fuzzy ? " (one typo)" : "", reply is null ? "no reply" : "replied");
+    }
 
     // ---- Helpers the intent methods share ---------------------------------------------------------------------
 
@@ -162,8 +248,7 @@ public sealed partial class InboundRouter(
     /// <summary>Two sentences of one reply: English puts a space between them, Chinese does not.</summary>
     private static string Sentences(string language, string first, string second) => first + (language == "en" ? " " : "") + second;
 
-    private async Task<string> TopicNamesAsync(InboundContext c, CancellationToken ct) =>
-        topics.Names(await subscribers.TopicsAsync(c.Conn, c.Tx, c.Subscriber.Id, ct), c.Language, Text(MessageKeys.NoTopics, c.Language));
+    private string TopicNames(IEnumerable<string> keys, string language) => topics.Names(keys, language, Text(MessageKeys.NoTopics, language));
 
     /// <summary>opt_out_all, my_data: the intent as stored with the message and shown in the inbox.</summary>
     private static string Name(Intent intent) =>

@@ -1,5 +1,6 @@
 using Dapper;
 using Gateway.Phones;
+using Gateway.Subscriptions;
 using Npgsql;
 
 namespace Gateway.Inbound;
@@ -15,15 +16,50 @@ public sealed record InboundResult(string? Reply, bool Duplicate);
 /// <summary>
 /// The one inbound pipeline every provider feeds: store the message first (so nothing a resident sent is ever
 /// lost), then act on it and remember the reply, so that a retried webhook gets the same reply and changes nothing.
+/// Two round trips for a new message: this store, then the router's one batch.
 /// </summary>
 public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundRouter router, ILogger<ReceiveSms> log)
 {
-    private const string InsertInboundSql = """
-        INSERT INTO inbound_messages (provider, provider_message_id, from_phone, to_phone, body, received_at)
-             VALUES (@Provider, @ProviderMessageId, @From,      @To,      @Body, @ReceivedAt)
-        ON CONFLICT (provider, provider_message_id) DO NOTHING
-        RETURNING id
+    // One statement, committed on its own: the message, and the sender's record (created on a first message, in
+    // the language that message suggests) with their topics, which the router decides from. A new number whose
+    // record another message is creating at the same instant comes back without one (Phone is null): the router
+    // then reads it under a lock. This is the one place outside Subscribers that creates a subscriber, to save a round trip.
+    private const string StoreSql = """
+        WITH stored AS (
+            INSERT INTO inbound_messages (provider, provider_message_id, from_phone, to_phone, body, received_at)
+                 VALUES (@Provider, @ProviderMessageId, @From,      @To,      @Body, @ReceivedAt)
+            ON CONFLICT (provider, provider_message_id) DO NOTHING
+            RETURNING id),
+        created AS (
+            INSERT INTO subscribers (phone, language, created_at)
+                 SELECT @From, @Language, @ReceivedAt WHERE EXISTS (SELECT FROM stored)
+            ON CONFLICT (phone) DO NOTHING
+            RETURNING id, phone, language, status, region, created_at, opted_out_at),
+        sender AS (
+            SELECT * FROM created
+            UNION ALL
+            SELECT id, phone, language, status, region, created_at, opted_out_at FROM subscribers WHERE phone = @From
+            LIMIT 1)
+        SELECT stored.id AS inbound_id, sender.id AS subscriber_id, sender.phone, sender.language, sender.status,
+               sender.region, sender.created_at, sender.opted_out_at,
+               ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = sender.id ORDER BY t.topic COLLATE "C") AS topics
+          FROM (SELECT) one
+          LEFT JOIN stored ON true
+          LEFT JOIN sender ON true
         """;
+
+    private sealed class Stored
+    {
+        public long? InboundId { get; init; }
+        public long? SubscriberId { get; init; }
+        public string? Phone { get; init; }
+        public string? Language { get; init; }
+        public string? Status { get; init; }
+        public string? Region { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime? OptedOutAt { get; init; }
+        public string[] Topics { get; init; } = [];
+    }
 
     private const string SelectStoredSql = """
         SELECT id, reply, handled_at IS NOT NULL AS handled
@@ -33,36 +69,42 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
 
     public async Task<InboundResult> HandleAsync(InboundSms sms, CancellationToken ct)
     {
+        var parsed = router.Read(sms);
         await using var conn = await db.OpenConnectionAsync(ct);
-        var inserted = await conn.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(InsertInboundSql, new
+        var stored = await conn.QuerySingleAsync<Stored>(new CommandDefinition(StoreSql, new
         {
             sms.Provider,
             sms.ProviderMessageId,
             sms.From,
             sms.To,
             sms.Body,
+            Language = router.LanguageOfNewSubscriber(parsed),
             ReceivedAt = clock.GetUtcNow(),
         }, cancellationToken: ct));
 
         long id;
-        if (inserted is null)
+        (Subscriber, IReadOnlyList<string>)? sender = null;
+        if (stored.InboundId is { } inserted)
         {
-            var stored = await conn.QuerySingleAsync<(long Id, string? Reply, bool Handled)>(
-                new CommandDefinition(SelectStoredSql, sms, cancellationToken: ct));
-            // A retry of a message we finished: same reply, no effects. One we never finished: finish it now.
-            if (stored.Handled)
-            {
-                log.LogInformation("Duplicate inbound {MessageSid} from {From}", sms.ProviderMessageId, Phone.Mask(sms.From));
-                return new InboundResult(stored.Reply, Duplicate: true);
-            }
-            id = stored.Id;
+            id = inserted;
+            if (stored is { SubscriberId: { } subscriberId, Phone: { } phone, Language: { } language, Status: { } status })
+                sender = (new Subscriber(subscriberId, phone, language, status, stored.Region, stored.CreatedAt, stored.OptedOutAt), stored.Topics);
         }
         else
         {
-            id = inserted.Value;
+            var existing = await conn.QuerySingleAsync<(long Id, string? Reply, bool Handled)>(
+                new CommandDefinition(SelectStoredSql, sms, cancellationToken: ct));
+            // A retry of a message we finished: same reply, no effects. One we never finished: finish it now.
+            if (existing.Handled)
+            {
+                log.LogInformation("Duplicate inbound {MessageSid} from {From}", sms.ProviderMessageId, Phone.Mask(sms.From));
+                return new InboundResult(existing.Reply, Duplicate: true);
+            }
+            id = existing.Id;
         }
 
-        // The insert above is committed on its own: whatever happens next, the message is kept.
-        return await router.RouteAsync(conn, id, sms, ct);
+        // The message is committed: whatever happens next, it is kept. From here it is handled to the end even if the
+        // provider hangs up (an opt-out must not wait for a retry that may never come).
+        return await router.RouteAsync(conn, id, sms, parsed, sender, CancellationToken.None);
     }
 }

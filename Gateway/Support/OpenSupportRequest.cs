@@ -1,4 +1,5 @@
 using Dapper;
+using Gateway.Data;
 using Gateway.Phones;
 using Npgsql;
 
@@ -17,23 +18,29 @@ public sealed class OpenSupportRequest(TimeProvider clock, ILogger<OpenSupportRe
         ON CONFLICT (inbound_message_id) DO NOTHING
         """;
 
+    /// <summary>The same insert as a statement for the inbound webhook's batch (the router logs after commit).</summary>
+    public NpgsqlBatchCommand Command(long? subscriberId, string phone, string priority, string reason, string channel, long? inboundMessageId) =>
+        Batch.Command(InsertSql, Args(subscriberId, phone, priority, reason, channel, inboundMessageId));
+
     /// <param name="inboundMessageId">The message that asked, when it came by SMS; null for USSD and the API.</param>
     public async Task HandleAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long? subscriberId, string phone, string priority,
         string reason, string channel, long? inboundMessageId, CancellationToken ct)
     {
-        await conn.ExecuteAsync(new CommandDefinition(InsertSql, new
-        {
-            SubscriberId = subscriberId,
-            Phone = phone,
-            Priority = priority,
-            Reason = reason,
-            Channel = channel,
-            InboundMessageId = inboundMessageId,
-            Now = clock.GetUtcNow(),
-        }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(InsertSql, Args(subscriberId, phone, priority, reason, channel, inboundMessageId), tx, cancellationToken: ct));
         if (priority == SupportPriority.High)
             log.LogWarning("High-priority support request ({Reason}) from {Phone}", reason, Phone.Mask(phone));
         else
             log.LogInformation("Support request ({Reason}) from {Phone}", reason, Phone.Mask(phone));
     }
+
+    private object Args(long? subscriberId, string phone, string priority, string reason, string channel, long? inboundMessageId) => new
+    {
+        SubscriberId = subscriberId,
+        Phone = phone,
+        Priority = priority,
+        Reason = reason,
+        Channel = channel,
+        InboundMessageId = inboundMessageId,
+        Now = clock.GetUtcNow(),
+    };
 }
