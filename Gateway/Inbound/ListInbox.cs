@@ -19,7 +19,8 @@ public sealed class ListInbox(NpgsqlDataSource db)
          LIMIT @Limit
         """;
 
-    // The predicate repeats the partial index inbound_messages_unhandled (migration 0011) so the index serves it.
+    // Newest first along the primary key, keeping the matching rows: no index on intent or handled_at, so that
+    // handling a message stays a HOT update (migration 0011).
     private const string SelectUnhandledSql = """
         SELECT id, from_phone AS phone, body, received_at, intent, reply, handled_at, provider
           FROM inbound_messages
