@@ -244,3 +244,25 @@ public sealed class InboundConcurrencyTests(TwilioGatewayApp app) : IClassFixtur
         Assert.Equal(1, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM inbound_messages WHERE from_phone = @phone", new { phone }));
     }
 }
+
+/// <summary>CRISIS_HOTLINES decides the numbers a crisis reply gives.</summary>
+public sealed class ConfiguredHotlinesTests(ConfiguredHotlinesTests.App app) : IClassFixture<ConfiguredHotlinesTests.App>
+{
+    public sealed class App : TwilioGatewayApp
+    {
+        protected override void Configure(Dictionary<string, string?> settings)
+        {
+            base.Configure(settings);
+            settings["CRISIS_HOTLINES"] = "027-85844666 (武汉心理援助热线 Wuhan)";
+        }
+    }
+
+    [Theory]
+    [InlineData("+8613800000401", "我想自杀", "你并不孤单。请马上拨打：027-85844666 (武汉心理援助热线 Wuhan)。")]
+    [InlineData("+8613800000402", "I want to end my life", "You are not alone. Please call now: 027-85844666 (武汉心理援助热线 Wuhan).")]
+    public async Task CrisisReply_GivesTheConfiguredNumbers(string phone, string body, string expectedStart)
+    {
+        var reply = await new TwilioSms(app).SendAsync(phone, body);
+        Assert.StartsWith(expectedStart, reply);
+    }
+}

@@ -9,7 +9,7 @@ namespace Gateway.Inbound;
 public sealed partial class InboundRouter
 {
     private InboundOutcome Crisis(InboundContext c) => new(Name(Intent.Crisis),
-        Text(MessageKeys.Crisis, c.Language, ("hotlines", supportOptions.Value.CrisisHotlines.Trim())),
+        Text(MessageKeys.Crisis, c.Language, ("hotlines", supportOptions.Value.CrisisHotlines)),
         [support.Command(c.Subscriber.Id, c.Sms.From, SupportPriority.High, SupportReason.Crisis, ConsentChannel.Sms, c.InboundId)]);
 
     private InboundOutcome Talk(InboundContext c) => new(Name(Intent.Talk),
