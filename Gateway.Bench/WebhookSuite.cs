@@ -75,6 +75,7 @@ public static class WebhookSuite
             var formInsert = Wrk.Run(baseUrl + FormInsertPath, Requests(4, perSaturatedRun), connections, seconds);
             var webhook2 = Wrk.Run(baseUrl + WebhookRequests.Path, Requests(5, perSaturatedRun), connections, seconds);
 
+            await Task.Delay(TimeSpan.FromSeconds(2));   // requests still in flight when wrk stopped
             await using var check = new NpgsqlConnection(connectionString);
             var (stored, unhandled, subscribers) = await check.QuerySingleAsync<(long, long, long)>(
                 "SELECT count(*), count(*) FILTER (WHERE handled_at IS NULL), (SELECT count(*) FROM subscribers) FROM inbound_messages");

@@ -116,28 +116,52 @@ public sealed partial class InboundRouter(
          WHERE id = @Id AND handled_at IS NULL
         """;
 
-    /// <summary>The fast path, one round trip: decide from the record read at storage time, then send the guard, the
-    /// reply and the changes as one batch. Null when the record changed in between: then route again under locks.</summary>
+    // For a message that changes nothing (help, not understood, …): its reply stands if the message is still
+    // unhandled and the sender still as read. No locks: a concurrent change to the sender is then simply later.
+    private const string MarkHandledIfUnchangedSql = """
+        UPDATE inbound_messages
+           SET intent = @Intent, reply = @Reply, handled_at = @HandledAt
+         WHERE id = @InboundId AND handled_at IS NULL
+           AND EXISTS (SELECT 1
+                         FROM subscribers s
+                        WHERE s.id = @SubscriberId AND s.status = @Status AND s.language = @Language
+                          AND ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = s.id ORDER BY t.topic COLLATE "C") = @Topics)
+        """;
+
+    /// <summary>The fast path, one round trip: decide from the record read at storage time, then send the reply and
+    /// the changes, guarded, as one batch. Null when the message or the sender changed in between: route again under locks.</summary>
     private async Task<InboundResult?> TryRouteAsReadAsync(NpgsqlConnection conn, InboundContext context, CancellationToken ct)
     {
         var (outcome, reply) = Decide(context);
-        await using var batch = new NpgsqlBatch(conn);
-        batch.BatchCommands.Add(Batch.Command(GuardSql, new
+        var asRead = new
         {
             context.InboundId,
             SubscriberId = context.Subscriber.Id,
             context.Subscriber.Status,
             context.Subscriber.Language,
             Topics = context.Topics.ToArray(),
-        }));
-        AddHandled(batch, context.InboundId, outcome, reply);
-        try
+        };
+        if (outcome.Changes.Count == 0)
         {
-            await batch.ExecuteNonQueryAsync(ct);
+            var marked = await conn.ExecuteAsync(new CommandDefinition(MarkHandledIfUnchangedSql,
+                new { asRead.InboundId, asRead.SubscriberId, asRead.Status, asRead.Language, asRead.Topics, outcome.Intent, Reply = reply, HandledAt = clock.GetUtcNow() },
+                cancellationToken: ct));
+            if (marked == 0)
+                return null;
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero)
+        else
         {
-            return null;
+            await using var batch = new NpgsqlBatch(conn);
+            batch.BatchCommands.Add(Batch.Command(GuardSql, asRead));
+            AddHandled(batch, context.InboundId, outcome, reply);
+            try
+            {
+                await batch.ExecuteNonQueryAsync(ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero)
+            {
+                return null;
+            }
         }
         Logged(context, outcome, reply);
         return new InboundResult(reply, Duplicate: false);
