@@ -43,6 +43,7 @@ public static class WebhookSuite
         var connections = Option("--connections", 64);
 
         Wrk.EnsureInstalled();
+        var loadBefore = File.ReadAllText("/proc/loadavg").Split(' ')[0];
         await using var database = await BenchDatabase.StartAsync();
         var connectionString = await database.CreateMigratedAsync("webhook");
         await using (var conn = new NpgsqlConnection(connectionString))
@@ -80,6 +81,9 @@ public static class WebhookSuite
             var (stored, unhandled, subscribers) = await check.QuerySingleAsync<(long, long, long)>(
                 "SELECT count(*), count(*) FILTER (WHERE handled_at IS NULL), (SELECT count(*) FROM subscribers) FROM inbound_messages");
 
+            var (updates, hotUpdates) = await check.QuerySingleAsync<(long, long)>(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'inbound_messages'");
+
             var webhookRps = (webhook1.RequestsPerSecond + webhook2.RequestsPerSecond) / 2;
             var report = new BenchReport("webhook");
             report.Add("baseline: parse form only, saturation", $"{formOnly.RequestsPerSecond:F0} req/s", Errors(formOnly));
@@ -95,6 +99,8 @@ public static class WebhookSuite
             report.Add("webhook p99 / parse-only p99 at the same rate", Ratio(webhookAtRate.P99Ms, formOnlyAtRate.P99Ms), "same run");
             report.Add("G10 p50 ≤ 2 ms, p99 ≤ 15 ms, 0 errors", webhookAtRate is { P50Ms: <= 2, P99Ms: <= 15, Errors: 0 } ? "PASS" : "FAIL", "");
             report.Add("inbound rows stored / left unhandled", $"{stored} / {unhandled}", $"{subscribers} subscribers; 1 in 10 requests repeats a MessageSid");
+            report.Add("inbound_messages updates that were HOT", $"{hotUpdates} / {updates}", "marking a message handled adds no index entries");
+            report.Add("load average before / after", $"{loadBefore} / {File.ReadAllText("/proc/loadavg").Split(' ')[0]}", "other processes on the machine skew every figure; ratios within the run less so");
             report.Add("settings", $"wrk -t1 -c{connections} -d{seconds}s; fixed rate {fixedSeconds}s", $"PostgreSQL fsync on, synchronous_commit on; {Environment.ProcessorCount} cores shared by server, PostgreSQL and load generator");
             report.Print();
         }
