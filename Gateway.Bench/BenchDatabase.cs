@@ -39,6 +39,9 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public string ConnectionString(string name) => _server.ConnectionString(name);
 
+    /// <summary>The cluster's data folder (its postmaster.pid names the server process, for CPU accounting).</summary>
+    public string DataDirectory => _server.DataDirectory;
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();

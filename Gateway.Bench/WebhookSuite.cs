@@ -68,13 +68,22 @@ public static class WebhookSuite
             Console.WriteLine($"Fixed rate {rate}/s (second process) …");
             var fixedSeconds = Math.Max(10, seconds + 5);
             var formOnlyAtRate = await ConstantRateLoad.RunInChildProcessAsync(baseUrl + FormOnlyPath, Requests(6, rate * (fixedSeconds + 1)), rate, fixedSeconds);
+            var before = CpuTime.Now(database.DataDirectory);
             var webhookAtRate = await ConstantRateLoad.RunInChildProcessAsync(baseUrl + WebhookRequests.Path, Requests(7, rate * (fixedSeconds + 1)), rate, fixedSeconds);
+            var webhookAtRateCpu = Cost(before, CpuTime.Now(database.DataDirectory), rate * (fixedSeconds + 1));
 
             Console.WriteLine("Saturation (wrk) …");
-            var formOnly = Wrk.Run(baseUrl + FormOnlyPath, Requests(2, perSaturatedRun), connections, seconds);
-            var webhook1 = Wrk.Run(baseUrl + WebhookRequests.Path, Requests(3, perSaturatedRun), connections, seconds);
-            var formInsert = Wrk.Run(baseUrl + FormInsertPath, Requests(4, perSaturatedRun), connections, seconds);
-            var webhook2 = Wrk.Run(baseUrl + WebhookRequests.Path, Requests(5, perSaturatedRun), connections, seconds);
+            (Wrk.Result Result, string Cpu) Saturate(string path, int run)
+            {
+                var file = Requests(run, perSaturatedRun);
+                var start = CpuTime.Now(database.DataDirectory);
+                var result = Wrk.Run(baseUrl + path, file, connections, seconds);
+                return (result, Cost(start, CpuTime.Now(database.DataDirectory), result.Requests));
+            }
+            var (formOnly, formOnlyCpu) = Saturate(FormOnlyPath, 2);
+            var (webhook1, webhook1Cpu) = Saturate(WebhookRequests.Path, 3);
+            var (formInsert, formInsertCpu) = Saturate(FormInsertPath, 4);
+            var (webhook2, webhook2Cpu) = Saturate(WebhookRequests.Path, 5);
 
             await Task.Delay(TimeSpan.FromSeconds(2));   // requests still in flight when wrk stopped
             await using var check = new NpgsqlConnection(connectionString);
@@ -90,6 +99,10 @@ public static class WebhookSuite
             report.Add("baseline: parse form + 1 INSERT … ON CONFLICT, saturation", $"{formInsert.RequestsPerSecond:F0} req/s", Errors(formInsert));
             report.Add("webhook (signed, stored, routed, TwiML), saturation run 1", $"{webhook1.RequestsPerSecond:F0} req/s", Errors(webhook1));
             report.Add("webhook, saturation run 2", $"{webhook2.RequestsPerSecond:F0} req/s", Errors(webhook2));
+            report.Add("CPU ms per request (gateway process / PostgreSQL): parse-only", formOnlyCpu, "steadier than req/s on a shared machine");
+            report.Add("CPU ms per request: parse + insert", formInsertCpu, "");
+            report.Add("CPU ms per request: webhook run 1 / run 2", $"{webhook1Cpu}; {webhook2Cpu}", "");
+            report.Add($"CPU ms per request: webhook at {rate}/s", webhookAtRateCpu, "");
             report.Add("webhook / parse-only", Ratio(webhookRps, formOnly.RequestsPerSecond), "same run");
             report.Add("webhook / parse + insert", Ratio(webhookRps, formInsert.RequestsPerSecond), "G9 target ≥ 0.55");
             report.Add("G9 webhook ≥ 5,000 req/s (floor 2,500)", webhookRps >= 5000 ? "PASS" : webhookRps >= 2500 ? "floor only" : "FAIL", $"{webhookRps:F0} req/s");
@@ -109,6 +122,9 @@ public static class WebhookSuite
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    private static string Cost(CpuTime.Sample start, CpuTime.Sample end, long requests) => requests == 0 ? "n/a" :
+        $"{(end.Process - start.Process) * 1000 / requests:F3} / {(end.Postgres - start.Postgres) * 1000 / requests:F3}";
 
     private static string Errors(Wrk.Result r) =>
         $"{r.Requests} requests, {r.NonSuccess} non-2xx, {r.SocketErrors} socket errors; p50 {r.P50Ms:F2} ms, p99 {r.P99Ms:F2} ms (saturated: queueing, not a latency figure)";
@@ -146,7 +162,7 @@ public static class WebhookSuite
             builder.UseEnvironment("Production");
             foreach (var (key, value) in new Dictionary<string, string>
             {
-                ["DATABASE_URL"] = connectionString,
+                ["DATABASE_URL"] = connectionString + Environment.GetEnvironmentVariable("BENCH_EXTRA_CS"),
                 ["SMS_PROVIDER"] = "simulator",
                 ["TWILIO_AUTH_TOKEN"] = WebhookRequests.AuthToken,
                 ["PUBLIC_BASE_URL"] = publicBaseUrl,
