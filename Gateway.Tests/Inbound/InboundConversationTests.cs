@@ -195,7 +195,8 @@ public sealed class InboundConversationTests(TwilioGatewayApp app) : IClassFixtu
     }
 }
 
-/// <summary>Messages handled at the same time, and a message stored by a delivery that died before handling it.</summary>
+/// <summary>Messages handled at the same time, a message stored by a delivery that died before handling it, and
+/// numbers whose record the gateway remembers (SenderCache) when something else changed it.</summary>
 public sealed class InboundConcurrencyTests(TwilioGatewayApp app) : IClassFixture<TwilioGatewayApp>
 {
     private readonly TwilioSms _twilio = new(app);
@@ -242,6 +243,59 @@ public sealed class InboundConcurrencyTests(TwilioGatewayApp app) : IClassFixtur
         Assert.Contains("您已退订全部消息", reply);
         Assert.Equal("opted_out", await app.QuerySingleAsync<string>("SELECT status FROM subscribers WHERE phone = @phone", new { phone }));
         Assert.Equal(1, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM inbound_messages WHERE from_phone = @phone", new { phone }));
+    }
+    [Fact]
+    public async Task ARememberedNumber_OptedOutElsewhere_GetsNoReply()
+    {
+        // The number's record is remembered after a message that changed nothing; then another process (USSD, an
+        // official) opts it out. The next message must see the opt-out, not the remembered record.
+        const string phone = "+8613800000304";
+        await _twilio.SendAsync(phone, "HELP");
+        await _twilio.SendAsync(phone, "hello");
+        await app.QuerySingleAsync<int>("UPDATE subscribers SET status = 'opted_out', opted_out_at = now() WHERE phone = @phone RETURNING 1", new { phone });
+
+        Assert.Null(await _twilio.SendAsync(phone, "what is this"));
+        Assert.Contains("You are unsubscribed and get no messages", await _twilio.SendAsync(phone, "帮助"));
+    }
+
+    [Fact]
+    public async Task ARememberedNumber_WhoseTopicsChangedElsewhere_IsAnsweredFromTheDatabase()
+    {
+        const string phone = "+8613800000305";
+        await _twilio.SendAsync(phone, "订阅 2");
+        await _twilio.SendAsync(phone, "帮助");   // remembered now, with topic tips
+        await app.QuerySingleAsync<int>(
+            "DELETE FROM subscriptions WHERE subscriber_id = (SELECT id FROM subscribers WHERE phone = @phone) RETURNING 1", new { phone });
+
+        Assert.Contains("您没有订阅每日健康小贴士", await _twilio.SendAsync(phone, "退订 2"));
+    }
+
+    [Fact]
+    public async Task ARememberedNumber_RetriedMessage_SameReply_StoredOnce()
+    {
+        const string phone = "+8613800000306";
+        await _twilio.SendAsync(phone, "HELP");
+        var form = TwilioSms.Form(phone, "where do I get tested");
+
+        var first = await (await _twilio.PostAsync(form)).Content.ReadAsStringAsync();
+        var again = await (await _twilio.PostAsync(form)).Content.ReadAsStringAsync();
+
+        Assert.Equal(first, again);
+        Assert.Contains("Not understood", first);
+        Assert.Equal(1, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM inbound_messages WHERE provider_message_id = @sid", new { sid = form["MessageSid"] }));
+    }
+
+    [Fact]
+    public async Task ARememberedNumber_ManyMessagesAtOnce_AllStoredAndHandled_OneConfirmation()
+    {
+        const string phone = "+8613800000307";
+        await _twilio.SendAsync(phone, "HELP");
+
+        var replies = await Task.WhenAll(new[] { "hello", "STOP", "HELP", "what", "STOP", "thanks" }.Select(b => _twilio.SendAsync(phone, b)));
+
+        Assert.Single(replies, r => r?.StartsWith("You are unsubscribed", StringComparison.Ordinal) == true);
+        Assert.Equal(7, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM inbound_messages WHERE from_phone = @phone AND handled_at IS NOT NULL", new { phone }));
+        Assert.Equal("opted_out", await app.QuerySingleAsync<string>("SELECT status FROM subscribers WHERE phone = @phone", new { phone }));
     }
 }
 

@@ -46,6 +46,8 @@ public static class GatewayServices
         services.AddSingleton<Subscriptions.Subscribers>();
         services.AddSingleton<ReceiveSms>();
         services.AddSingleton<InboundRouter>();
+        services.AddSingleton<SenderCache>();
+        services.AddSingleton<InboundIds>();
         services.AddSingleton(sp => new KeywordParser(KeywordLexicon.Load(Path.Combine(sp.GetRequiredService<TemplatesFolder>().Path, "keywords.yaml"))));
         services.AddSingleton<TopicCatalog>();
         services.AddSingleton<OpenSupportRequest>();

@@ -37,6 +37,7 @@ public sealed partial class InboundRouter(
     TopicCatalog topics,
     MessageTexts texts,
     OpenSupportRequest support,
+    SenderCache senders,
     IOptions<GatewayOptions> gateway,
     IOptions<SupportOptions> supportOptions,
     TimeProvider clock,
@@ -90,11 +91,25 @@ public sealed partial class InboundRouter(
     /// <paramref name="sender"/> is the sender's record read when the message was stored, or null if it is unknown.
     /// </summary>
     public async Task<InboundResult> RouteAsync(NpgsqlConnection conn, long inboundId, InboundSms sms, ParsedMessage parsed,
-        (Subscriber Subscriber, IReadOnlyList<string> Topics)? sender, CancellationToken ct)
+        InboundSender? sender, CancellationToken ct)
     {
-        if (sender is { } known && await TryRouteAsReadAsync(conn, new InboundContext(inboundId, sms, parsed, known.Subscriber, known.Topics), ct) is { } done)
+        if (sender is not null && (await TryRouteAsReadAsync(conn, new InboundContext(inboundId, sms, parsed, sender.Subscriber, sender.Topics), null, ct)).Result is { } done)
             return done;
         return await RouteUnderLocksAsync(conn, inboundId, sms, parsed, ct);
+    }
+
+    /// <summary>
+    /// One round trip for a number whose record is in <see cref="SenderCache"/>: <paramref name="store"/> (the insert
+    /// of message <paramref name="inboundId"/>) goes in the same batch as its handling. Null when nothing was kept
+    /// (a retried message, or a record that changed): then store and route the usual way.
+    /// </summary>
+    public async Task<InboundResult?> TryStoreAndRouteAsync(NpgsqlConnection conn, NpgsqlBatchCommand store, long inboundId, InboundSms sms,
+        ParsedMessage parsed, InboundSender sender, CancellationToken ct)
+    {
+        var (result, stored) = await TryRouteAsReadAsync(conn, new InboundContext(inboundId, sms, parsed, sender.Subscriber, sender.Topics), store, ct);
+        if (result is not null)
+            return result;
+        return stored ? await RouteUnderLocksAsync(conn, inboundId, sms, parsed, ct) : null;
     }
 
     // Fails the batch with division_by_zero (22012), rolling it all back, unless the message is still unhandled and
@@ -128,9 +143,12 @@ public sealed partial class InboundRouter(
                           AND ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = s.id ORDER BY t.topic COLLATE "C") = @Topics)
         """;
 
-    /// <summary>The fast path, one round trip: decide from the record read at storage time, then send the reply and
-    /// the changes, guarded, as one batch. Null when the message or the sender changed in between: route again under locks.</summary>
-    private async Task<InboundResult?> TryRouteAsReadAsync(NpgsqlConnection conn, InboundContext context, CancellationToken ct)
+    /// <summary>The fast path, one round trip: decide from the record as read (at storage time, or cached), then send
+    /// the reply and the changes, guarded, as one batch, after <paramref name="store"/> when the message is stored in
+    /// the same batch. Result is null when the message or the sender changed in between: route again under locks.
+    /// Stored says whether the batch kept the message (the store committed) though it could not handle it.</summary>
+    private async Task<(InboundResult? Result, bool Stored)> TryRouteAsReadAsync(NpgsqlConnection conn, InboundContext context,
+        NpgsqlBatchCommand? store, CancellationToken ct)
     {
         var (outcome, reply) = Decide(context);
         var asRead = new
@@ -141,17 +159,23 @@ public sealed partial class InboundRouter(
             context.Subscriber.Language,
             Topics = context.Topics.ToArray(),
         };
+        await using var batch = new NpgsqlBatch(conn);
+        if (store is not null)
+            batch.BatchCommands.Add(store);
         if (outcome.Changes.Count == 0)
         {
-            var marked = await conn.ExecuteAsync(new CommandDefinition(MarkHandledIfUnchangedSql,
-                new { asRead.InboundId, asRead.SubscriberId, asRead.Status, asRead.Language, asRead.Topics, outcome.Intent, Reply = reply, HandledAt = clock.GetUtcNow() },
-                cancellationToken: ct));
-            if (marked == 0)
-                return null;
+            var mark = Batch.Command(MarkHandledIfUnchangedSql, new
+            {
+                asRead.InboundId, asRead.SubscriberId, asRead.Status, asRead.Language, asRead.Topics,
+                outcome.Intent, Reply = reply, HandledAt = clock.GetUtcNow(),
+            });
+            batch.BatchCommands.Add(mark);
+            await batch.ExecuteNonQueryAsync(ct);
+            if (mark.RecordsAffected == 0)
+                return (null, store?.RecordsAffected == 1);
         }
         else
         {
-            await using var batch = new NpgsqlBatch(conn);
             batch.BatchCommands.Add(Batch.Command(GuardSql, asRead));
             AddHandled(batch, context.InboundId, outcome, reply);
             try
@@ -160,11 +184,11 @@ public sealed partial class InboundRouter(
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero)
             {
-                return null;
+                return (null, false);   // the whole batch, the store included, was rolled back
             }
         }
-        Logged(context, outcome, reply);
-        return new InboundResult(reply, Duplicate: false);
+        Finished(context, outcome, reply);
+        return (new InboundResult(reply, Duplicate: false), true);
     }
 
     private const string LockInboundSql = "SELECT handled_at IS NOT NULL AS handled, reply FROM inbound_messages WHERE id = @Id FOR UPDATE";
@@ -191,7 +215,7 @@ public sealed partial class InboundRouter(
         AddHandled(batch, inboundId, outcome, reply);
         await batch.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
-        Logged(context, outcome, reply);
+        Finished(context, outcome, reply);
         return new InboundResult(reply, Duplicate: false);
     }
 
@@ -237,8 +261,14 @@ public sealed partial class InboundRouter(
         _ => NotUnderstood(c),
     };
 
-    private void Logged(InboundContext c, InboundOutcome outcome, string? reply)
+    /// <summary>After the commit: remember the sender's record if this message left it as read, and log.</summary>
+    private void Finished(InboundContext c, InboundOutcome outcome, string? reply)
     {
+        if (outcome.Changes.Count == 0)
+            senders.Remember(new InboundSender(c.Subscriber, c.Topics));
+        else
+            senders.Forget(c.Subscriber.Phone);
+
         // Crisis and talk requests reach counsellors; everything else is Debug: at thousands of messages a second one
         // line each is noise, and every opt-in and opt-out is in the consent ledger.
         if (c.Parsed.Intent == Intent.Crisis)

@@ -1,4 +1,5 @@
 using Dapper;
+using Gateway.Data;
 using Gateway.Phones;
 using Gateway.Subscriptions;
 using Npgsql;
@@ -16,10 +17,21 @@ public sealed record InboundResult(string? Reply, bool Duplicate);
 /// <summary>
 /// The one inbound pipeline every provider feeds: store the message first (so nothing a resident sent is ever
 /// lost), then act on it and remember the reply, so that a retried webhook gets the same reply and changes nothing.
-/// Two round trips for a new message: this store, then the router's one batch.
+/// One round trip for a message from a number seen recently (its record cached), two otherwise: this store, then the
+/// router's one batch.
 /// </summary>
-public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundRouter router, ILogger<ReceiveSms> log)
+public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundRouter router, SenderCache senders, InboundIds ids,
+    ILogger<ReceiveSms> log)
 {
+    // For a sender whose record is cached: the message with an id taken in advance, so that the router can store and
+    // handle it in one batch (one round trip, one commit). If that batch keeps nothing, the usual path below runs.
+    private const string StoreWithIdSql = """
+        INSERT INTO inbound_messages (id, provider, provider_message_id, from_phone, to_phone, body, received_at)
+        OVERRIDING SYSTEM VALUE
+             VALUES (@Id, @Provider, @ProviderMessageId, @From,      @To,      @Body, @ReceivedAt)
+        ON CONFLICT (provider, provider_message_id) DO NOTHING
+        """;
+
     // One statement, committed on its own: the message, and the sender's record (created on a first message, in
     // the language that message suggests) with their topics, which the router decides from. A new number whose
     // record another message is creating at the same instant comes back without one (Phone is null): the router
@@ -71,6 +83,14 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
     {
         var parsed = router.Read(sms);
         await using var conn = await db.OpenConnectionAsync(ct);
+        if (senders.Find(sms.From) is { } known)
+        {
+            var newId = await ids.NextAsync(conn, ct);
+            var store = Batch.Command(StoreWithIdSql, new { Id = newId, sms.Provider, sms.ProviderMessageId, sms.From, sms.To, sms.Body, ReceivedAt = clock.GetUtcNow() });
+            if (await router.TryStoreAndRouteAsync(conn, store, newId, sms, parsed, known, CancellationToken.None) is { } done)
+                return done;
+        }
+
         var stored = await conn.QuerySingleAsync<Stored>(new CommandDefinition(StoreSql, new
         {
             sms.Provider,
@@ -83,12 +103,12 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
         }, cancellationToken: ct));
 
         long id;
-        (Subscriber, IReadOnlyList<string>)? sender = null;
+        InboundSender? sender = null;
         if (stored.InboundId is { } inserted)
         {
             id = inserted;
             if (stored is { SubscriberId: { } subscriberId, Phone: { } phone, Language: { } language, Status: { } status })
-                sender = (new Subscriber(subscriberId, phone, language, status, stored.Region, stored.CreatedAt, stored.OptedOutAt), stored.Topics);
+                sender = new InboundSender(new Subscriber(subscriberId, phone, language, status, stored.Region, stored.CreatedAt, stored.OptedOutAt), stored.Topics);
         }
         else
         {
