@@ -293,7 +293,7 @@ public sealed class InboundConcurrencyTests(TwilioGatewayApp app) : IClassFixtur
 
         var replies = await Task.WhenAll(new[] { "hello", "STOP", "HELP", "what", "STOP", "thanks" }.Select(b => _twilio.SendAsync(phone, b)));
 
-        Assert.Single(replies, r => r?.StartsWith("You are unsubscribed", StringComparison.Ordinal) == true);
+        Assert.Single(replies, r => r?.StartsWith("You are unsubscribed from all messages", StringComparison.Ordinal) == true);
         Assert.Equal(7, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM inbound_messages WHERE from_phone = @phone AND handled_at IS NOT NULL", new { phone }));
         Assert.Equal("opted_out", await app.QuerySingleAsync<string>("SELECT status FROM subscribers WHERE phone = @phone", new { phone }));
     }

@@ -9,7 +9,10 @@ public sealed partial class InboundRouter
     /// <summary>STOP, TD, 退订, "please stop texting me": one confirmation; a second STOP gets no reply at all.</summary>
     private InboundOutcome OptOutAll(InboundContext c) => new(Name(Intent.OptOutAll),
         c.Subscriber.IsOptedOut ? null : Text(MessageKeys.OptedOut, c.Language),
-        subscribers.OptOutCommands(c.Subscriber, Subscribers.AllTopics, KeywordAsReceived(c), ConsentChannel.Sms).ToList());
+        subscribers.OptOutCommands(c.Subscriber, Subscribers.AllTopics, KeywordAsReceived(c), ConsentChannel.Sms).ToList())
+    {
+        SenderAfter = After(c, status: Subscriber.OptedOut),
+    };
 
     /// <summary>
     /// START, UNSTOP, JOIN / 订阅 alone, and YES after an opt-out. Topics chosen before an opt-out are kept, so
@@ -26,6 +29,6 @@ public sealed partial class InboundRouter
             after = [TopicCatalog.DefaultTopicKey];
         }
         var reply = Text(MessageKeys.OptedIn, c.Language, ("topics", TopicNames(after, c.Language)), ("menu", topics.Menu(c.Language)));
-        return new InboundOutcome(Name(Intent.OptIn), reply, changes);
+        return new InboundOutcome(Name(Intent.OptIn), reply, changes) { SenderAfter = After(c, status: Subscriber.Active, topicKeys: after) };
     }
 }

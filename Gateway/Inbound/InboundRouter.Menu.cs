@@ -17,7 +17,10 @@ public sealed partial class InboundRouter
     /// <summary>LANG EN, ENGLISH, 中文, 语言 中文. The confirmation is in the new language.</summary>
     private InboundOutcome ChangeLanguage(InboundContext c) => c.Parsed.Argument is not { } language
         ? new(Name(Intent.Language), Text(MessageKeys.LanguageNotUnderstood, c.Language))
-        : new(Name(Intent.Language), Text(MessageKeys.LanguageSet, language), [Subscribers.SetLanguageCommand(c.Subscriber.Id, language)]);
+        : new(Name(Intent.Language), Text(MessageKeys.LanguageSet, language), [Subscribers.SetLanguageCommand(c.Subscriber.Id, language)])
+        {
+            SenderAfter = After(c, language: language),
+        };
 
     /// <summary>MYDATA / 我的信息: everything we keep about the number, in one SMS.</summary>
     private InboundOutcome MyData(InboundContext c) => new(Name(Intent.MyData), Text(MessageKeys.MyData, c.Language,

@@ -10,9 +10,15 @@ public sealed partial class InboundRouter
 {
     private InboundOutcome Crisis(InboundContext c) => new(Name(Intent.Crisis),
         Text(MessageKeys.Crisis, c.Language, ("hotlines", supportOptions.Value.CrisisHotlines)),
-        [support.Command(c.Subscriber.Id, c.Sms.From, SupportPriority.High, SupportReason.Crisis, ConsentChannel.Sms, c.InboundId)]);
+        [support.Command(c.Subscriber.Id, c.Sms.From, SupportPriority.High, SupportReason.Crisis, ConsentChannel.Sms, c.InboundId)])
+    {
+        SenderAfter = After(c),
+    };
 
     private InboundOutcome Talk(InboundContext c) => new(Name(Intent.Talk),
         Text(MessageKeys.Talk, c.Language),
-        [support.Command(c.Subscriber.Id, c.Sms.From, SupportPriority.Normal, SupportReason.Talk, ConsentChannel.Sms, c.InboundId)]);
+        [support.Command(c.Subscriber.Id, c.Sms.From, SupportPriority.Normal, SupportReason.Talk, ConsentChannel.Sms, c.InboundId)])
+    {
+        SenderAfter = After(c),
+    };
 }

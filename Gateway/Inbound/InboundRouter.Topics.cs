@@ -26,7 +26,10 @@ public sealed partial class InboundRouter
             ? Text(MessageKeys.AlreadyJoined, c.Language, ("topic", topic.Name(c.Language)), ("number", number))
             : Text(MessageKeys.Joined, c.Language, ("topic", topic.Name(c.Language)), ("number", number),
                 ("topics", TopicNames(c.Topics.Append(topic.Key), c.Language)));
-        return new InboundOutcome(Name(Intent.Join), reply, changes);
+        return new InboundOutcome(Name(Intent.Join), reply, changes)
+        {
+            SenderAfter = After(c, status: Subscriber.Active, topicKeys: c.Topics.Append(topic.Key)),
+        };
     }
 
     private InboundOutcome LeaveTopic(InboundContext c)
@@ -38,7 +41,7 @@ public sealed partial class InboundRouter
         var reply = c.Topics.Contains(topic.Key)
             ? Text(MessageKeys.Left, c.Language, ("topic", topic.Name(c.Language)), ("number", topic.Number.ToString(CultureInfo.InvariantCulture)))
             : Text(MessageKeys.NotJoined, c.Language, ("topic", topic.Name(c.Language)), ("topics", TopicNames(c.Topics, c.Language)));
-        return new InboundOutcome(Name(Intent.Leave), reply, changes);
+        return new InboundOutcome(Name(Intent.Leave), reply, changes) { SenderAfter = After(c, topicKeys: c.Topics.Where(t => t != topic.Key)) };
     }
 
     private InboundOutcome UnknownTopic(InboundContext c, Intent intent)

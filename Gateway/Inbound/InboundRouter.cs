@@ -22,6 +22,9 @@ public sealed record InboundContext(long InboundId, InboundSms Sms, ParsedMessag
 public sealed record InboundOutcome(string Intent, string? Reply, IReadOnlyList<NpgsqlBatchCommand> Changes)
 {
     public InboundOutcome(string intent, string? reply) : this(intent, reply, []) { }
+
+    /// <summary>The sender's record once the changes are made, when they touch it (remembered for the next message).</summary>
+    public InboundSender? SenderAfter { get; init; }
 }
 
 /// <summary>
@@ -264,8 +267,9 @@ public sealed partial class InboundRouter(
     /// <summary>After the commit: remember the sender's record if this message left it as read, and log.</summary>
     private void Finished(InboundContext c, InboundOutcome outcome, string? reply)
     {
-        if (outcome.Changes.Count == 0)
-            senders.Remember(new InboundSender(c.Subscriber, c.Topics));
+        var after = outcome.SenderAfter ?? (outcome.Changes.Count == 0 ? new InboundSender(c.Subscriber, c.Topics) : null);
+        if (after is not null)
+            senders.Remember(after);
         else
             senders.Forget(c.Subscriber.Phone);
 
@@ -301,6 +305,16 @@ public sealed partial class InboundRouter(
 
     /// <summary>Two sentences of one reply: English puts a space between them, Chinese does not.</summary>
     private static string Sentences(string language, string first, string second) => first + (language == "en" ? " " : "") + second;
+
+    /// <summary>The sender as they will be once this message's changes are made.</summary>
+    private InboundSender After(InboundContext c, string? status = null, string? language = null, IEnumerable<string>? topicKeys = null) => new(
+        c.Subscriber with
+        {
+            Status = status ?? c.Subscriber.Status,
+            Language = language ?? c.Subscriber.Language,
+            OptedOutAt = (status ?? c.Subscriber.Status) == Subscriber.OptedOut ? c.Subscriber.OptedOutAt ?? clock.GetUtcNow().UtcDateTime : null,
+        },
+        (topicKeys ?? c.Topics).Distinct().Order(StringComparer.Ordinal).ToList());
 
     private string TopicNames(IEnumerable<string> keys, string language) => topics.Names(keys, language, Text(MessageKeys.NoTopics, language));
 

@@ -6,7 +6,7 @@ namespace Gateway.Inbound;
 /// <summary>An inbound message as officials read it in the inbox. The full number: they follow up by phone.</summary>
 public sealed record InboxMessage(long Id, string Phone, string Body, DateTime ReceivedAt, string? Intent, string? Reply, DateTime? HandledAt, string Provider);
 
-/// <summary>Inbound messages, newest first, a page at a time (before = the last id of the previous page).</summary>
+/// <summary>Inbound messages, newest first by arrival, a page at a time (before = the last id of the previous page).</summary>
 public sealed class ListInbox(NpgsqlDataSource db)
 {
     public const int MaxPage = 500;
@@ -14,19 +14,19 @@ public sealed class ListInbox(NpgsqlDataSource db)
     private const string SelectAllSql = """
         SELECT id, from_phone AS phone, body, received_at, intent, reply, handled_at, provider
           FROM inbound_messages
-         WHERE (@Before::bigint IS NULL OR id < @Before)
-         ORDER BY id DESC
+         WHERE (@Before::bigint IS NULL OR (received_at, id) < (SELECT b.received_at, b.id FROM inbound_messages b WHERE b.id = @Before))
+         ORDER BY received_at DESC, id DESC
          LIMIT @Limit
         """;
 
-    // Newest first along the primary key, keeping the matching rows: no index on intent or handled_at, so that
-    // handling a message stays a HOT update (migration 0011).
+    // Newest first along inbound_messages_received, keeping the matching rows: no index on intent or handled_at, so
+    // that handling a message stays a HOT update (migration 0011).
     private const string SelectUnhandledSql = """
         SELECT id, from_phone AS phone, body, received_at, intent, reply, handled_at, provider
           FROM inbound_messages
          WHERE (intent = 'unknown' OR handled_at IS NULL)
-           AND (@Before::bigint IS NULL OR id < @Before)
-         ORDER BY id DESC
+           AND (@Before::bigint IS NULL OR (received_at, id) < (SELECT b.received_at, b.id FROM inbound_messages b WHERE b.id = @Before))
+         ORDER BY received_at DESC, id DESC
          LIMIT @Limit
         """;
 
