@@ -286,6 +286,29 @@ public sealed class InboundConcurrencyTests(TwilioGatewayApp app) : IClassFixtur
     }
 
     [Fact]
+    public async Task WhenHandlingFails_TheMessageIsStillStored_AndShownAsUnhandled()
+    {
+        // A fault while handling (here the ledger refuses this number) must not lose what the resident sent.
+        const string phone = "+8613800000308";
+        await _twilio.SendAsync(phone, "HELP");   // remembered: the next message takes the one-transaction path
+        await app.QuerySingleAsync<int>("""
+            CREATE FUNCTION refuse_ledger_for_test() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.phone = '+8613800000308' THEN RAISE EXCEPTION 'ledger refused'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER refuse_ledger_for_test BEFORE INSERT ON consent_events FOR EACH ROW EXECUTE FUNCTION refuse_ledger_for_test();
+            SELECT 1;
+            """);
+
+        var response = await _twilio.PostAsync(TwilioSms.Form(phone, "STOP"));
+
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, response.StatusCode);   // Twilio logs it; the message is kept
+        Assert.Equal(("STOP", (DateTime?)null), await app.QuerySingleAsync<(string, DateTime?)>(
+            "SELECT body, handled_at FROM inbound_messages WHERE from_phone = @phone ORDER BY received_at DESC, id DESC LIMIT 1", new { phone }));
+    }
+
+    [Fact]
     public async Task ARememberedNumber_ManyMessagesAtOnce_AllStoredAndHandled_OneConfirmation()
     {
         const string phone = "+8613800000307";

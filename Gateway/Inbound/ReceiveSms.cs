@@ -87,8 +87,17 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
         {
             var newId = await ids.NextAsync(conn, ct);
             var store = Batch.Command(StoreWithIdSql, new { Id = newId, sms.Provider, sms.ProviderMessageId, sms.From, sms.To, sms.Body, ReceivedAt = clock.GetUtcNow() });
-            if (await router.TryStoreAndRouteAsync(conn, store, newId, sms, parsed, known, CancellationToken.None) is { } done)
-                return done;
+            try
+            {
+                if (await router.TryStoreAndRouteAsync(conn, store, newId, sms, parsed, known, CancellationToken.None) is { } done)
+                    return done;
+            }
+            catch (PostgresException e)
+            {
+                // The batch, message included, was rolled back. Store the message on its own below, so it is kept
+                // (and shown in the inbox) even if handling it fails again.
+                log.LogError(e, "Inbound {MessageSid} from {From}: handling failed, storing it first", sms.ProviderMessageId, Phone.Mask(sms.From));
+            }
         }
 
         var stored = await conn.QuerySingleAsync<Stored>(new CommandDefinition(StoreSql, new
