@@ -48,6 +48,7 @@ public static class GatewayServices
         services.AddSingleton<InboundRouter>();
         services.AddSingleton<SenderCache>();
         services.AddSingleton<InboundIds>();
+        services.AddTransient<FinishUnhandledMessages>();
         services.AddSingleton(sp => new KeywordParser(KeywordLexicon.Load(Path.Combine(sp.GetRequiredService<TemplatesFolder>().Path, "keywords.yaml"))));
         services.AddSingleton<TopicCatalog>();
         services.AddSingleton<OpenSupportRequest>();

@@ -7,5 +7,6 @@ public static class RecurringJobs
 {
     public static void Register(IRecurringJobManager jobs)
     {
+        jobs.AddOrUpdate<Inbound.FinishUnhandledMessages>(Inbound.FinishUnhandledMessages.JobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
     }
 }
