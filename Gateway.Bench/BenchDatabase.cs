@@ -47,5 +47,6 @@ public sealed class BenchDatabase : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         await _server.StopAsync();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        File.Delete(_directory + ".port");   // LocalPostgres remembers the cluster's port beside its folder
     }
 }
