@@ -39,10 +39,14 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public string ConnectionString(string name) => _server.ConnectionString(name);
 
+    /// <summary>The cluster's data folder (its postmaster.pid names the server process, for CPU accounting).</summary>
+    public string DataDirectory => _server.DataDirectory;
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
         await _server.StopAsync();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        File.Delete(_directory + ".port");   // LocalPostgres remembers the cluster's port beside its folder
     }
 }

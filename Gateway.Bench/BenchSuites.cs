@@ -8,5 +8,6 @@ public static class BenchSuites
     public static readonly IReadOnlyDictionary<string, BenchSuite> All = new SortedDictionary<string, BenchSuite>
     {
         ["ussd"] = UssdBench.Suite,
+        ["webhook"] = WebhookSuite.Suite,
     };
 }

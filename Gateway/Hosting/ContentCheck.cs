@@ -16,6 +16,8 @@ public sealed class ContentCheck(IServiceProvider services, ILogger<ContentCheck
         services.GetRequiredService<Lessons.DailyTips>();
         services.GetRequiredService<Broadcasts.NoticeCatalog>();
         services.GetRequiredService<Ussd.UssdMenu>();
+        services.GetRequiredService<Inbound.KeywordParser>();
+        services.GetRequiredService<TopicCatalog>();
         log.LogInformation("Content loaded from {Folder}", services.GetRequiredService<TemplatesFolder>().Path);
         return Task.CompletedTask;
     }

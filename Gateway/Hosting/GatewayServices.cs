@@ -4,6 +4,7 @@ using Gateway.Delivery;
 using Gateway.Inbound;
 using Gateway.Providers.Simulator;
 using Gateway.Providers.Twilio;
+using Gateway.Support;
 using Gateway.Templates;
 using Gateway.Ussd;
 using Hangfire;
@@ -24,6 +25,7 @@ public static class GatewayServices
         services.AddValidatedOptions<DatabaseOptions, DatabaseOptionsValidator>();
         services.AddValidatedOptions<DeliveryOptions, DeliveryOptionsValidator>();
         services.AddValidatedOptions<TwilioOptions, TwilioOptionsValidator>();
+        services.AddValidatedOptions<SupportOptions, SupportOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
 
         var connectionString = ConnectionStringFrom(builder.Configuration);
@@ -38,6 +40,7 @@ public static class GatewayServices
         services.AddHostedService<ContentCheck>();
 
         services.AddSingleton<SimulatorSmsProvider>();
+        services.AddSingleton<ReadConversation>();
         services.AddSingleton<ISmsProvider>(sp => sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.SmsProvider switch
         {
             DeliveryOptions.Simulator => sp.GetRequiredService<SimulatorSmsProvider>(),
@@ -50,6 +53,17 @@ public static class GatewayServices
         services.AddSingleton<ReceiveSms>();
         services.AddSingleton<InboundRouter>();
         services.AddUssd();
+        services.AddSingleton<SenderCache>();
+        services.AddSingleton<InboundIds>();
+        services.AddTransient<FinishUnhandledMessages>();
+        services.AddSingleton(sp => new KeywordParser(KeywordLexicon.Load(Path.Combine(sp.GetRequiredService<TemplatesFolder>().Path, "keywords.yaml"))));
+        services.AddSingleton<TopicCatalog>();
+        services.AddSingleton<OpenSupportRequest>();
+        services.AddSingleton<ListSupportRequests>();
+        services.AddSingleton<CloseSupportRequest>();
+        services.AddSingleton<Subscriptions.GetSubscriber>();
+        services.AddSingleton<Subscriptions.ListConsentEvents>();
+        services.AddSingleton<ListInbox>();
         return builder;
     }
 

@@ -8,5 +8,6 @@ public static class RecurringJobs
     public static void Register(IRecurringJobManager jobs)
     {
         jobs.AddOrUpdate<Ussd.PurgeUssdSessionsJob>("ussd:purge-sessions", j => j.RunAsync(CancellationToken.None), Cron.Hourly());
+        jobs.AddOrUpdate<Inbound.FinishUnhandledMessages>(Inbound.FinishUnhandledMessages.JobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
     }
 }

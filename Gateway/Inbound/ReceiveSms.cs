@@ -1,11 +1,15 @@
 using Dapper;
+using Gateway.Data;
 using Gateway.Phones;
+using Gateway.Subscriptions;
 using Npgsql;
 
 namespace Gateway.Inbound;
 
 /// <summary>A message a resident sent, as any provider's webhook hands it over (From already E.164).</summary>
-public sealed record InboundSms(string Provider, string ProviderMessageId, string From, string? To, string Body);
+/// <param name="ProviderKeyword">The provider's own reading of a keyword, when it gives one (Twilio's OptOutType:
+/// STOP, START or HELP). A hint only: the router's parser decides, and uses it when it understood nothing.</param>
+public sealed record InboundSms(string Provider, string ProviderMessageId, string From, string? To, string Body, string? ProviderKeyword = null);
 
 /// <summary>The reply to give inline (TwiML, simulator), or null for none; Duplicate when the provider retried.</summary>
 public sealed record InboundResult(string? Reply, bool Duplicate);
@@ -13,15 +17,61 @@ public sealed record InboundResult(string? Reply, bool Duplicate);
 /// <summary>
 /// The one inbound pipeline every provider feeds: store the message first (so nothing a resident sent is ever
 /// lost), then act on it and remember the reply, so that a retried webhook gets the same reply and changes nothing.
+/// One round trip for a message from a number seen recently (its record cached), two otherwise: this store, then the
+/// router's one batch.
 /// </summary>
-public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundRouter router, ILogger<ReceiveSms> log)
+public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundRouter router, SenderCache senders, InboundIds ids,
+    ILogger<ReceiveSms> log)
 {
-    private const string InsertInboundSql = """
-        INSERT INTO inbound_messages (provider, provider_message_id, from_phone, to_phone, body, received_at)
-             VALUES (@Provider, @ProviderMessageId, @From,      @To,      @Body, @ReceivedAt)
+    // For a sender whose record is cached: the message with an id taken in advance, so that the router can store and
+    // handle it in one batch (one round trip, one commit). If that batch keeps nothing, the usual path below runs.
+    private const string StoreWithIdSql = """
+        INSERT INTO inbound_messages (id, provider, provider_message_id, from_phone, to_phone, body, received_at)
+        OVERRIDING SYSTEM VALUE
+             VALUES (@Id, @Provider, @ProviderMessageId, @From,      @To,      @Body, @ReceivedAt)
         ON CONFLICT (provider, provider_message_id) DO NOTHING
-        RETURNING id
         """;
+
+    // One statement, committed on its own: the message, and the sender's record (created on a first message, in
+    // the language that message suggests) with their topics, which the router decides from. A new number whose
+    // record another message is creating at the same instant comes back without one (Phone is null): the router
+    // then reads it under a lock. This is the one place outside Subscribers that creates a subscriber, to save a round trip.
+    private const string StoreSql = """
+        WITH stored AS (
+            INSERT INTO inbound_messages (provider, provider_message_id, from_phone, to_phone, body, received_at)
+                 VALUES (@Provider, @ProviderMessageId, @From,      @To,      @Body, @ReceivedAt)
+            ON CONFLICT (provider, provider_message_id) DO NOTHING
+            RETURNING id),
+        created AS (
+            INSERT INTO subscribers (phone, language, created_at)
+                 SELECT @From, @Language, @ReceivedAt WHERE EXISTS (SELECT FROM stored)
+            ON CONFLICT (phone) DO NOTHING
+            RETURNING id, phone, language, status, region, created_at, opted_out_at),
+        sender AS (
+            SELECT * FROM created
+            UNION ALL
+            SELECT id, phone, language, status, region, created_at, opted_out_at FROM subscribers WHERE phone = @From
+            LIMIT 1)
+        SELECT stored.id AS inbound_id, sender.id AS subscriber_id, sender.phone, sender.language, sender.status,
+               sender.region, sender.created_at, sender.opted_out_at,
+               ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = sender.id ORDER BY t.topic COLLATE "C") AS topics
+          FROM (SELECT) one
+          LEFT JOIN stored ON true
+          LEFT JOIN sender ON true
+        """;
+
+    private sealed class Stored
+    {
+        public long? InboundId { get; init; }
+        public long? SubscriberId { get; init; }
+        public string? Phone { get; init; }
+        public string? Language { get; init; }
+        public string? Status { get; init; }
+        public string? Region { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime? OptedOutAt { get; init; }
+        public string[] Topics { get; init; } = [];
+    }
 
     private const string SelectStoredSql = """
         SELECT id, reply, handled_at IS NOT NULL AS handled
@@ -31,39 +81,59 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
 
     public async Task<InboundResult> HandleAsync(InboundSms sms, CancellationToken ct)
     {
-        long id;
-        await using (var conn = await db.OpenConnectionAsync(ct))
+        var parsed = router.Read(sms);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        if (senders.Find(sms.From) is { } known)
         {
-            var inserted = await conn.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(InsertInboundSql, new
+            var newId = await ids.NextAsync(conn, ct);
+            var store = Batch.Command(StoreWithIdSql, new { Id = newId, sms.Provider, sms.ProviderMessageId, sms.From, sms.To, sms.Body, ReceivedAt = clock.GetUtcNow() });
+            try
             {
-                sms.Provider,
-                sms.ProviderMessageId,
-                sms.From,
-                sms.To,
-                sms.Body,
-                ReceivedAt = clock.GetUtcNow(),
-            }, cancellationToken: ct));
-
-            if (inserted is null)
-            {
-                var stored = await conn.QuerySingleAsync<(long Id, string? Reply, bool Handled)>(
-                    new CommandDefinition(SelectStoredSql, sms, cancellationToken: ct));
-                // A retry of a message we finished: same reply, no effects. One we never finished: finish it now.
-                if (stored.Handled)
-                {
-                    log.LogInformation("Duplicate inbound {MessageSid} from {From}", sms.ProviderMessageId, Phone.Mask(sms.From));
-                    return new InboundResult(stored.Reply, Duplicate: true);
-                }
-                id = stored.Id;
+                if (await router.TryStoreAndRouteAsync(conn, store, newId, sms, parsed, known, CancellationToken.None) is { } done)
+                    return done;
             }
-            else
+            catch (PostgresException e)
             {
-                id = inserted.Value;
+                // The batch, message included, was rolled back. Store the message on its own below, so it is kept
+                // (and shown in the inbox) even if handling it fails again.
+                log.LogError(e, "Inbound {MessageSid} from {From}: handling failed, storing it first", sms.ProviderMessageId, Phone.Mask(sms.From));
             }
         }
 
-        log.LogInformation("Inbound {MessageSid} from {From} stored as {Id}", sms.ProviderMessageId, Phone.Mask(sms.From), id);
-        var reply = await router.RouteAsync(id, sms, ct);
-        return new InboundResult(reply, Duplicate: false);
+        var stored = await conn.QuerySingleAsync<Stored>(new CommandDefinition(StoreSql, new
+        {
+            sms.Provider,
+            sms.ProviderMessageId,
+            sms.From,
+            sms.To,
+            sms.Body,
+            Language = router.LanguageOfNewSubscriber(parsed),
+            ReceivedAt = clock.GetUtcNow(),
+        }, cancellationToken: ct));
+
+        long id;
+        InboundSender? sender = null;
+        if (stored.InboundId is { } inserted)
+        {
+            id = inserted;
+            if (stored is { SubscriberId: { } subscriberId, Phone: { } phone, Language: { } language, Status: { } status })
+                sender = new InboundSender(new Subscriber(subscriberId, phone, language, status, stored.Region, stored.CreatedAt, stored.OptedOutAt), stored.Topics);
+        }
+        else
+        {
+            var existing = await conn.QuerySingleAsync<(long Id, string? Reply, bool Handled)>(
+                new CommandDefinition(SelectStoredSql, sms, cancellationToken: ct));
+            // A retry of a message we finished: same reply, no effects. One we never finished: finish it now.
+            if (existing.Handled)
+            {
+                log.LogInformation("Duplicate inbound {MessageSid} from {From}", sms.ProviderMessageId, Phone.Mask(sms.From));
+                return new InboundResult(existing.Reply, Duplicate: true);
+            }
+            id = existing.Id;
+        }
+
+        // The message is committed: whatever happens next, it is kept. From here it is handled to the end even if the
+        // provider hangs up (an opt-out must not wait for a retry that may never come).
+        return await router.RouteAsync(conn, id, sms, parsed, sender, CancellationToken.None);
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using Gateway.Data;
 using Npgsql;
 
 namespace Gateway.Subscriptions;
@@ -81,6 +82,40 @@ public sealed class Subscribers(NpgsqlDataSource db, TimeProvider clock)
         await conn.ExecuteAsync(new CommandDefinition(InsertConsentSql, args, tx, cancellationToken: ct));
         return changed > 0;
     }
+
+    private const string SelectTopicsSql = "SELECT topic FROM subscriptions WHERE subscriber_id = @SubscriberId ORDER BY created_at, topic";
+
+    /// <summary>The topic keys the subscriber receives (whatever their status: an opt-out keeps them for a later START).</summary>
+    public async Task<IReadOnlyList<string>> TopicsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long subscriberId, CancellationToken ct) =>
+        (await conn.QueryAsync<string>(new CommandDefinition(SelectTopicsSql, new { SubscriberId = subscriberId }, tx, cancellationToken: ct))).AsList();
+
+    private const string SetLanguageSql = "UPDATE subscribers SET language = @Language WHERE id = @SubscriberId";
+
+    /// <summary>The language replies and content are sent in: zh or en.</summary>
+    public async Task SetLanguageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long subscriberId, string language, CancellationToken ct) =>
+        await conn.ExecuteAsync(new CommandDefinition(SetLanguageSql, new { SubscriberId = subscriberId, Language = language }, tx, cancellationToken: ct));
+
+    // ---- The same changes as statements for one batch (the inbound webhook sends all of a message's changes at once) ----
+
+    /// <summary>The statements of <see cref="OptOutAsync"/>: the state change (a no-op when nothing changes) and the ledger row.</summary>
+    public IEnumerable<NpgsqlBatchCommand> OptOutCommands(Subscriber subscriber, string scope, string? keyword, string channel)
+    {
+        var args = Args(subscriber, "opt_out", scope, keyword, channel);
+        yield return Batch.Command(scope == AllTopics ? OptOutAllSql : LeaveTopicSql, args);
+        yield return Batch.Command(InsertConsentSql, args);
+    }
+
+    /// <summary>The statements of <see cref="OptInAsync"/>.</summary>
+    public IEnumerable<NpgsqlBatchCommand> OptInCommands(Subscriber subscriber, string scope, string? keyword, string channel)
+    {
+        var args = Args(subscriber, "opt_in", scope, keyword, channel);
+        yield return Batch.Command(scope == AllTopics ? OptInAllSql : JoinTopicSql, args);
+        yield return Batch.Command(InsertConsentSql, args);
+    }
+
+    /// <summary>The statement of <see cref="SetLanguageAsync"/>.</summary>
+    public static NpgsqlBatchCommand SetLanguageCommand(long subscriberId, string language) =>
+        Batch.Command(SetLanguageSql, new { SubscriberId = subscriberId, Language = language });
 
     /// <summary>A carrier-level opt-out (Twilio 21610) for a number: opts it out of everything if we know it.</summary>
     public async Task RecordCarrierOptOutAsync(string phone, string reason, CancellationToken ct)

@@ -5,8 +5,50 @@ public static class MessageKeys
 {
     public const string Help = "help";
 
+    // ---- Inbound SMS replies (Inbound/InboundRouter*.cs) ----
+    public const string HelpOptedOut = "help_opted_out";
+    public const string NotUnderstood = "not_understood";
+    public const string ReadAs = "read_as";
+    public const string OptedOut = "opted_out";
+    public const string OptedIn = "opted_in";
+    public const string Joined = "joined";
+    public const string AlreadyJoined = "already_joined";
+    public const string Left = "left";
+    public const string NotJoined = "not_joined";
+    public const string UnknownTopic = "unknown_topic";
+    public const string LanguageSet = "language_set";
+    public const string LanguageNotUnderstood = "language_not_understood";
+    public const string Crisis = "crisis";
+    public const string Talk = "talk";
+    public const string MyData = "my_data";
+    public const string NoTopics = "no_topics";
+    public const string StatusActive = "status_active";
+    public const string StatusOptedOut = "status_opted_out";
+    public const string LanguageNameZh = "language_name_zh";
+    public const string LanguageNameEn = "language_name_en";
+
     public static readonly IReadOnlyDictionary<string, string[]> All = new Dictionary<string, string[]>
     {
-        [Help] = [],
+        [Help] = ["menu"],
+        [HelpOptedOut] = [],
+        [NotUnderstood] = [],
+        [ReadAs] = ["typed", "keyword"],
+        [OptedOut] = [],
+        [OptedIn] = ["topics", "menu"],
+        [Joined] = ["topic", "number", "topics"],
+        [AlreadyJoined] = ["topic", "number"],
+        [Left] = ["topic", "number"],
+        [NotJoined] = ["topic", "topics"],
+        [UnknownTopic] = ["typed", "menu"],
+        [LanguageSet] = [],
+        [LanguageNotUnderstood] = [],
+        [Crisis] = ["hotlines"],
+        [Talk] = [],
+        [MyData] = ["phone", "language", "status", "topics"],
+        [NoTopics] = [],
+        [StatusActive] = [],
+        [StatusOptedOut] = [],
+        [LanguageNameZh] = [],
+        [LanguageNameEn] = [],
     };
 }

@@ -52,7 +52,7 @@ public sealed class AfricasTalkingUssdTests(AfricasTalkingUssdTests.EnglishApp a
             "SELECT topic FROM subscriptions JOIN subscribers s ON s.id = subscriber_id WHERE s.phone = '+8613800000101'"));
     }
 
-    [Fact(Skip = "GET /api/subscribers/{e164} is built on feat/inbound: the lead removes this Skip after merging (adjust the property name if needed)")]
+    [Fact]
     public async Task FullSession_IsVisibleInTheAdminApi()
     {
         var s = Session("+8613800000102");

@@ -61,6 +61,35 @@ public sealed class SimulatorEndpointsTests(GatewayApp app) : IClassFixture<Gate
         Assert.Single(await Messages("+8613800000003"));
     }
 
+    [Fact]
+    public async Task Conversation_ShowsBothSides_OldestFirst_AndTheNumbersRecord()
+    {
+        await Inbound(new { from = "13800000005", body = "订阅 2" });
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+        await Inbound(new { from = "13800000005", body = "TD" });
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+        await Inbound(new { from = "13800000005", body = "还在吗" });
+
+        var conversation = (await _client.GetFromJsonAsync<JsonElement>("/api/simulator/conversation?phone=%2B8613800000005"))!;
+
+        Assert.Equal("+8613800000005", conversation.GetProperty("phone").GetString());
+        var subscriber = conversation.GetProperty("subscriber");
+        Assert.Equal(("opted_out", "zh", "tips"), (subscriber.GetProperty("status").GetString(), subscriber.GetProperty("language").GetString(),
+            string.Join(",", subscriber.GetProperty("topics").EnumerateArray().Select(t => t.GetString()))));
+        Assert.Equal(["in 订阅 2", "out", "in TD", "out", "in 还在吗"], conversation.GetProperty("messages").EnumerateArray()
+            .Select(m => m.GetProperty("direction").GetString() == "in" ? "in " + m.GetProperty("body").GetString() : "out"));
+        Assert.Equal([true, true, false], conversation.GetProperty("messages").EnumerateArray()
+            .Where(m => m.GetProperty("direction").GetString() == "in").Select(m => m.GetProperty("replied").GetBoolean()));
+    }
+
+    [Fact]
+    public async Task Conversation_OfAnUnknownNumber_IsEmpty()
+    {
+        var conversation = (await _client.GetFromJsonAsync<JsonElement>("/api/simulator/conversation?phone=13800000098"))!;
+        Assert.Equal(JsonValueKind.Null, conversation.GetProperty("subscriber").ValueKind);
+        Assert.Empty(conversation.GetProperty("messages").EnumerateArray());
+    }
+
     public sealed record BadRequest(string Label, string Method, string Path, string? ContentType, string? Body, HttpStatusCode Status, string Detail)
     {
         public override string ToString() => Label;
@@ -79,6 +108,8 @@ public sealed class SimulatorEndpointsTests(GatewayApp app) : IClassFixture<Gate
         new("body over 16 KiB", "POST", "/api/simulator/inbound", "application/json", $$"""{"from":"13800000004","body":"{{new string('a', 17000)}}"}""", HttpStatusCode.RequestEntityTooLarge, "limit is 16384"),
         new("list with a bad number", "GET", "/api/simulator/messages?to=abc", null, null, HttpStatusCode.BadRequest, "to: not a phone number"),
         new("list with a silly limit", "GET", "/api/simulator/messages?limit=0", null, null, HttpStatusCode.BadRequest, "limit"),
+        new("conversation without a number", "GET", "/api/simulator/conversation", null, null, HttpStatusCode.BadRequest, "phone: phone number is empty"),
+        new("conversation of a bad number", "GET", "/api/simulator/conversation?phone=abc", null, null, HttpStatusCode.BadRequest, "phone: not a phone number"),
         new("unknown route", "GET", "/api/nothing-here", null, null, HttpStatusCode.NotFound, "no route GET /api/nothing-here"),
     };
 
@@ -100,7 +131,9 @@ public sealed class SimulatorEndpointsTests(GatewayApp app) : IClassFixture<Gate
     {
         var response = await _client.GetAsync("/simulator");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("/api/simulator/inbound", await response.Content.ReadAsStringAsync());
+        var page = await response.Content.ReadAsStringAsync();
+        Assert.Contains("/api/simulator/inbound", page);
+        Assert.Contains("/api/simulator/conversation", page);
     }
 }
 
@@ -122,6 +155,7 @@ public sealed class SimulatorAbsentTests(SimulatorAbsentTests.TwilioApp app) : I
     [InlineData("GET", "/api/simulator/messages?to=13800000001")]
     [InlineData("POST", "/api/simulator/inbound")]
     [InlineData("GET", "/simulator")]
+    [InlineData("GET", "/api/simulator/conversation?phone=13800000001")]
     public async Task Endpoints_AreNotFound(string method, string path)
     {
         var response = await app.CreateClient().SendAsync(new HttpRequestMessage(new HttpMethod(method), path));

@@ -2,6 +2,7 @@ using Gateway.Delivery;
 using Gateway.Hosting;
 using Gateway.Inbound;
 using Gateway.Phones;
+using Gateway.Subscriptions;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Providers.Simulator;
@@ -20,6 +21,7 @@ public static class SimulatorEndpoints
 
         var api = app.MapGroup("/api/simulator");
         api.MapGet("/messages", ListMessages);
+        api.MapGet("/conversation", ShowConversation);
         api.MapPost("/inbound", ReceiveInbound).WithRequestSizeLimit(16 * 1024);
         app.MapGet("/simulator", () => Results.Stream(
             typeof(SimulatorEndpoints).Assembly.GetManifestResourceStream("Gateway.Providers.Simulator.simulator.html")!,
@@ -45,6 +47,35 @@ public static class SimulatorEndpoints
         if (result.Reply is not null && !result.Duplicate)
             await simulator.RecordReplyAsync(from.E164!, result.Reply, ct);
         return Results.Ok(new { from = from.E164, id, reply = result.Reply, duplicate = result.Duplicate });
+    }
+
+    /// <summary>The resident's view for the /simulator page: both sides of the conversation and the number's record.</summary>
+    private static async Task<IResult> ShowConversation(string? phone, int? limit, ReadConversation conversation, GetSubscriber subscriber,
+        IOptions<GatewayOptions> options, CancellationToken ct)
+    {
+        var parsed = Phone.Normalise(phone, options.Value.DefaultRegion);
+        if (!parsed.IsValid)
+            return Results.Problem(statusCode: 400, detail: $"phone: {parsed.Error}");
+        if (limit is < 1 or > 1000)
+            return Results.Problem(statusCode: 400, detail: "limit: must be between 1 and 1000");
+
+        var lines = await conversation.HandleAsync(parsed.E164!, limit ?? 200, ct);
+        var profile = await subscriber.HandleAsync(parsed.E164!, ct);
+        return Results.Ok(new
+        {
+            phone = parsed.E164,
+            subscriber = profile is null ? null : new { status = profile.Status, language = profile.Language, topics = profile.Topics },
+            messages = lines.Select(l => new
+            {
+                direction = l.Direction,
+                body = l.Body,
+                at = DateTime.SpecifyKind(l.At, DateTimeKind.Utc),
+                intent = l.Intent,
+                replied = l.Replied,
+                segments = l.Segments,
+                encoding = l.Encoding,
+            }),
+        });
     }
 
     private static async Task<IResult> ListMessages(string? to, int? limit, SimulatorSmsProvider simulator,

@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Dapper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace Gateway.Bench;
+
+/// <summary>
+/// B5 (performance.md §8.3; goals G9-G10): the real gateway (Program, Release build, Kestrel on loopback, a fresh
+/// PostgreSQL with durable commits) receiving signed Twilio SMS webhooks, each with its own MessageSid, routed and
+/// answered with TwiML. Measured in the same run against two baselines hosted beside it (bench only, not in the
+/// product): an endpoint that only parses the form, and one that parses it and inserts one row (the physical
+/// minimum of a store-first webhook, performance.md §1 "Web").
+///   saturation: wrk, closed loop, 64 connections;
+///   latency:    a constant-rate open-loop generator in a second process, at 1,000 requests/s offered.
+/// </summary>
+public static class WebhookSuite
+{
+    public static readonly BenchSuite Suite = new(
+        "signed Twilio SMS webhook: req/s at saturation (wrk) and p50/p99 at a fixed 1,000 req/s, vs parse-only baselines",
+        RunAsync);
+
+    private const string FormOnlyPath = "/bench/form-only";
+    private const string FormInsertPath = "/bench/form-insert";
+
+    private static async Task RunAsync(string[] args)
+    {
+        if (args is [ConstantRateLoad.Flag, .. var rest])
+        {
+            await ConstantRateLoad.RunAsync(rest);
+            return;
+        }
+        int Option(string name, int fallback) =>
+            Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+        var seconds = Option("--seconds", 10);
+        var rate = Option("--rate", 1000);
+        var connections = Option("--connections", 64);
+
+        Wrk.EnsureInstalled();
+        var loadBefore = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        await using var database = await BenchDatabase.StartAsync();
+        var connectionString = await database.CreateMigratedAsync("webhook");
+        await using (var conn = new NpgsqlConnection(connectionString))
+            await conn.ExecuteAsync(BenchInboundTableSql);
+
+        var port = FreePort();
+        var baseUrl = $"http://127.0.0.1:{port}";
+        await using var gateway = new BenchGateway(connectionString, baseUrl);
+        gateway.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
+        gateway.StartServer();
+
+        var directory = Directory.CreateTempSubdirectory("gateway-bench-webhook-").FullName;
+        try
+        {
+            var perSaturatedRun = Math.Max(20_000, 15_000 * seconds);   // more than the gateway can take in a run: no MessageSid is replayed
+            string Requests(int run, int count) => WebhookRequests.Write(directory, run, count, baseUrl);
+
+            Console.WriteLine($"Gateway on {baseUrl}; warming up …");
+            Wrk.Run(baseUrl + WebhookRequests.Path, Requests(0, 40_000), connections, 3);
+            Wrk.Run(baseUrl + FormOnlyPath, Requests(1, 20_000), connections, 2);
+
+            Console.WriteLine($"Fixed rate {rate}/s (second process) …");
+            var fixedSeconds = Math.Max(10, seconds + 5);
+            var formOnlyAtRate = await ConstantRateLoad.RunInChildProcessAsync(baseUrl + FormOnlyPath, Requests(6, rate * (fixedSeconds + 1)), rate, fixedSeconds);
+            var webhookAtRateFile = Requests(7, rate * (fixedSeconds + 1));   // signed before the CPU count starts
+            var before = CpuTime.Now(database.DataDirectory);
+            var webhookAtRate = await ConstantRateLoad.RunInChildProcessAsync(baseUrl + WebhookRequests.Path, webhookAtRateFile, rate, fixedSeconds);
+            var webhookAtRateCpu = Cost(before, CpuTime.Now(database.DataDirectory), rate * (fixedSeconds + 1));
+
+            Console.WriteLine("Saturation (wrk) …");
+            (Wrk.Result Result, string Cpu) Saturate(string path, int run)
+            {
+                var file = Requests(run, perSaturatedRun);
+                var start = CpuTime.Now(database.DataDirectory);
+                var result = Wrk.Run(baseUrl + path, file, connections, seconds);
+                return (result, Cost(start, CpuTime.Now(database.DataDirectory), result.Requests));
+            }
+            var (formOnly, formOnlyCpu) = Saturate(FormOnlyPath, 2);
+            var (webhook1, webhook1Cpu) = Saturate(WebhookRequests.Path, 3);
+            var (formInsert, formInsertCpu) = Saturate(FormInsertPath, 4);
+            var (webhook2, webhook2Cpu) = Saturate(WebhookRequests.Path, 5);
+
+            await Task.Delay(TimeSpan.FromSeconds(2));   // requests still in flight when wrk stopped
+            await using var check = new NpgsqlConnection(connectionString);
+            var (stored, unhandled, subscribers) = await check.QuerySingleAsync<(long, long, long)>(
+                "SELECT count(*), count(*) FILTER (WHERE handled_at IS NULL), (SELECT count(*) FROM subscribers) FROM inbound_messages");
+
+            var (updates, hotUpdates) = await check.QuerySingleAsync<(long, long)>(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'inbound_messages'");
+
+            var webhookRps = (webhook1.RequestsPerSecond + webhook2.RequestsPerSecond) / 2;
+            var report = new BenchReport("webhook");
+            report.Add("baseline: parse form only, saturation", $"{formOnly.RequestsPerSecond:F0} req/s", Errors(formOnly));
+            report.Add("baseline: parse form + 1 INSERT … ON CONFLICT, saturation", $"{formInsert.RequestsPerSecond:F0} req/s", Errors(formInsert));
+            report.Add("webhook (signed, stored, routed, TwiML), saturation run 1", $"{webhook1.RequestsPerSecond:F0} req/s", Errors(webhook1));
+            report.Add("webhook, saturation run 2", $"{webhook2.RequestsPerSecond:F0} req/s", Errors(webhook2));
+            report.Add("CPU ms per request (gateway process / PostgreSQL): parse-only", formOnlyCpu, "steadier than req/s on a shared machine");
+            report.Add("CPU ms per request: parse + insert", formInsertCpu, "");
+            report.Add("CPU ms per request: webhook run 1 / run 2", $"{webhook1Cpu}; {webhook2Cpu}", "");
+            report.Add($"CPU ms per request: webhook at {rate}/s", webhookAtRateCpu, "");
+            report.Add("webhook / parse-only", Ratio(webhookRps, formOnly.RequestsPerSecond), "same run");
+            report.Add("webhook / parse + insert", Ratio(webhookRps, formInsert.RequestsPerSecond), "G9 target ≥ 0.55");
+            report.Add("G9 webhook ≥ 5,000 req/s (floor 2,500)", webhookRps >= 5000 ? "PASS" : webhookRps >= 2500 ? "floor only" : "FAIL", $"{webhookRps:F0} req/s");
+            report.Add($"baseline parse-only at {rate}/s: p50 / p99", $"{formOnlyAtRate.P50Ms:F2} / {formOnlyAtRate.P99Ms:F2} ms", AtRate(formOnlyAtRate));
+            report.Add($"webhook at {rate}/s: p50 / p90 / p99", $"{webhookAtRate.P50Ms:F2} / {webhookAtRate.P90Ms:F2} / {webhookAtRate.P99Ms:F2} ms", AtRate(webhookAtRate));
+            report.Add($"webhook at {rate}/s: p99.9 / max", $"{webhookAtRate.P999Ms:F2} / {webhookAtRate.MaxMs:F2} ms", "");
+            report.Add("webhook p99 / parse-only p99 at the same rate", Ratio(webhookAtRate.P99Ms, formOnlyAtRate.P99Ms), "same run");
+            report.Add("G10 p50 ≤ 2 ms, p99 ≤ 15 ms, 0 errors", webhookAtRate is { P50Ms: <= 2, P99Ms: <= 15, Errors: 0 } ? "PASS" : "FAIL", "");
+            report.Add("inbound rows stored / left unhandled", $"{stored} / {unhandled}", $"{subscribers} subscribers; 1 in 10 requests repeats a MessageSid");
+            report.Add("inbound_messages updates that were HOT", $"{hotUpdates} / {updates}", "marking a message handled adds no index entries");
+            report.Add("load average before / after", $"{loadBefore} / {File.ReadAllText("/proc/loadavg").Split(' ')[0]}", "other processes on the machine skew every figure; ratios within the run less so");
+            report.Add("settings", $"wrk -t1 -c{connections} -d{seconds}s; fixed rate {fixedSeconds}s", $"PostgreSQL fsync on, synchronous_commit on; {Environment.ProcessorCount} cores shared by server, PostgreSQL and load generator");
+            report.Print();
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static string Cost(CpuTime.Sample start, CpuTime.Sample end, long requests) => requests == 0 ? "n/a" :
+        $"{(end.Process - start.Process) * 1000 / requests:F3} / {(end.Postgres - start.Postgres) * 1000 / requests:F3}";
+
+    private static string Errors(Wrk.Result r) =>
+        $"{r.Requests} requests, {r.NonSuccess} non-2xx, {r.SocketErrors} socket errors; p50 {r.P50Ms:F2} ms, p99 {r.P99Ms:F2} ms (saturated: queueing, not a latency figure)";
+
+    private static string AtRate(ConstantRateLoad.Result r) => $"{r.Sent} requests, achieved {r.AchievedPerSecond:F0}/s, {r.Errors} errors";
+
+    private static string Ratio(double a, double b) => b > 0 ? (a / b).ToString("F2", CultureInfo.InvariantCulture) + "×" : "n/a";
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private const string BenchInboundTableSql = """
+        CREATE TABLE IF NOT EXISTS bench_inbound (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            provider_message_id text NOT NULL UNIQUE,
+            from_phone text NOT NULL,
+            body text NOT NULL,
+            received_at timestamptz NOT NULL DEFAULT now())
+        """;
+
+    private const string BaselineInsertSql = """
+        INSERT INTO bench_inbound (provider_message_id, from_phone, body) VALUES (@Sid, @From, @Body)
+        ON CONFLICT (provider_message_id) DO NOTHING
+        """;
+
+    /// <summary>The real gateway with production settings, plus the two baseline endpoints (bench only).</summary>
+    private sealed class BenchGateway(string connectionString, string publicBaseUrl) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Production");
+            foreach (var (key, value) in new Dictionary<string, string>
+            {
+                ["DATABASE_URL"] = connectionString + Environment.GetEnvironmentVariable("BENCH_EXTRA_CS"),
+                ["SMS_PROVIDER"] = "simulator",
+                ["TWILIO_AUTH_TOKEN"] = WebhookRequests.AuthToken,
+                ["PUBLIC_BASE_URL"] = publicBaseUrl,
+                ["ADMIN_API_TOKEN"] = "bench-admin-token-0123456789",
+                ["WORKER_IN_PROCESS"] = "false",
+            })
+                builder.UseSetting(key, value);
+            builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new BaselineEndpoints()));
+        }
+    }
+
+    private sealed class BaselineEndpoints : IStartupFilter
+    {
+        private const string EmptyTwiml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Response></Response>";
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Map(FormOnlyPath, branch => branch.Run(async context =>
+            {
+                await context.Request.ReadFormAsync(context.RequestAborted);
+                context.Response.ContentType = "application/xml; charset=utf-8";
+                await context.Response.WriteAsync(EmptyTwiml, context.RequestAborted);
+            }));
+            app.Map(FormInsertPath, branch => branch.Run(async context =>
+            {
+                var form = await context.Request.ReadFormAsync(context.RequestAborted);
+                var db = context.RequestServices.GetRequiredService<NpgsqlDataSource>();
+                await using (var conn = await db.OpenConnectionAsync(context.RequestAborted))
+                    await conn.ExecuteAsync(new CommandDefinition(BaselineInsertSql,
+                        new { Sid = form["MessageSid"].ToString(), From = form["From"].ToString(), Body = form["Body"].ToString() },
+                        cancellationToken: context.RequestAborted));
+                context.Response.ContentType = "application/xml; charset=utf-8";
+                await context.Response.WriteAsync(EmptyTwiml, context.RequestAborted);
+            }));
+            next(app);
+        };
+    }
+}

@@ -1,0 +1,41 @@
+using Dapper;
+using Npgsql;
+
+namespace Gateway.Inbound;
+
+/// <summary>An inbound message as officials read it in the inbox. The full number: they follow up by phone.</summary>
+public sealed record InboxMessage(long Id, string Phone, string Body, DateTime ReceivedAt, string? Intent, string? Reply, DateTime? HandledAt, string Provider);
+
+/// <summary>Inbound messages, newest first by arrival, a page at a time (before = the last id of the previous page).</summary>
+public sealed class ListInbox(NpgsqlDataSource db)
+{
+    public const int MaxPage = 500;
+
+    private const string SelectAllSql = """
+        SELECT id, from_phone AS phone, body, received_at, intent, reply, handled_at, provider
+          FROM inbound_messages
+         WHERE (@Before::bigint IS NULL OR (received_at, id) < (SELECT b.received_at, b.id FROM inbound_messages b WHERE b.id = @Before))
+         ORDER BY received_at DESC, id DESC
+         LIMIT @Limit
+        """;
+
+    // Newest first along inbound_messages_received, keeping the matching rows: no index on intent or handled_at, so
+    // that handling a message stays a HOT update (migration 0011).
+    private const string SelectUnhandledSql = """
+        SELECT id, from_phone AS phone, body, received_at, intent, reply, handled_at, provider
+          FROM inbound_messages
+         WHERE (intent = 'unknown' OR handled_at IS NULL)
+           AND (@Before::bigint IS NULL OR (received_at, id) < (SELECT b.received_at, b.id FROM inbound_messages b WHERE b.id = @Before))
+         ORDER BY received_at DESC, id DESC
+         LIMIT @Limit
+        """;
+
+    /// <param name="unhandled">Only messages not understood (intent unknown) or not handled at all.</param>
+    public async Task<IReadOnlyList<InboxMessage>> HandleAsync(bool unhandled, long? before, int limit, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = await conn.QueryAsync<InboxMessage>(new CommandDefinition(unhandled ? SelectUnhandledSql : SelectAllSql,
+            new { Before = before, Limit = limit }, cancellationToken: ct));
+        return rows.AsList();
+    }
+}
