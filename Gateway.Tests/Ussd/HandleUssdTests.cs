@@ -1,5 +1,6 @@
 using Gateway.Hosting;
 using Gateway.Subscriptions;
+using Gateway.Support;
 using Gateway.Ussd;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,8 @@ public sealed class HandleUssdTests
         var subscribers = new Subscribers(db, clock);
         var handle = new HandleUssd(UssdTestMenus.Real, new UssdSessions(db, clock, options),
             new UssdActions(db, subscribers, new SubscriberPreferences(),
-                new DeleteSubscriberData(db, subscribers, clock, NullLogger<DeleteSubscriberData>.Instance), NullLogger<UssdActions>.Instance),
+                new DeleteSubscriberData(db, subscribers, clock, NullLogger<DeleteSubscriberData>.Instance),
+                new OpenSupportRequest(clock, NullLogger<OpenSupportRequest>.Instance), NullLogger<UssdActions>.Instance),
             options, NullLogger<HandleUssd>.Instance);
 
         var reply = await handle.HandleAsync(new UssdRequest("ATUid_busy", "+8613800000501", "*384*123#", null, ""), CancellationToken.None);

@@ -59,7 +59,7 @@ public sealed class UssdMenuTests
         new("tip hour: the 15th choice is 21:00", Who.Unknown, "3 3 15", "tip-hour", Action: "set-tip-hour:21"),
         new("tip hour: back to my subscriptions with a message", Who.Unknown, "3 3 1 =done", "subscriptions", Above: "say:set-tip-hour.done"),
         new("counsellor: asking for a call back", Who.Unknown, "4 1", "counsellor", Action: "request-callback"),
-        new("counsellor: not wired yet, the final screen says what to text", Who.Unknown, "4 1 =unavailable", "counsellor", End: true),
+        new("counsellor: the request is recorded and the session ends", Who.Unknown, "4 1 =recorded", "counsellor", End: true),
         new("course: start it", Who.Unknown, "2 1 1", "course", Item: "hygiene-kids", Action: "enrol-course:hygiene-kids"),
         new("course: already on it, the same screen with a message", Who.Unknown, "2 1 1 =already", "course", Item: "hygiene-kids", Above: "say:enrol-course.already"),
         new("course: next lesson", Who.Unknown, "2 2 2", "course", Item: "prevention-basics", Action: "next-lesson:prevention-basics"),

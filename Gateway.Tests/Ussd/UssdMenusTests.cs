@@ -22,7 +22,7 @@ public sealed class UssdMenusTests
         new("a course placeholder on a screen about no course", "text: { zh: 我的订阅, en: My subscriptions }", "text: { zh: 我的订阅, en: \"My subscriptions {course}\" }", "unknown placeholder {course}"),
         new("English outside plain GSM-7", "en: Lessons }", "en: Lessons \u2014 }", "not a plain GSM-7 character"),
         new("an action without its wording", "  request-callback:\n    recorded:", "  request-callbackk:\n    recorded:", "action 'request-callback' has no wording"),
-        new("an outcome missing", "    unavailable: { end: { zh: 请发短信“倾诉”", "    unavailablee: { end: { zh: 请发短信“倾诉”", "actions.request-callback: missing the outcome 'unavailable'"),
+        new("an outcome missing", "    recorded: { end: { zh: 已收到。", "    recordedd: { end: { zh: 已收到。", "actions.request-callback: missing the outcome 'recorded'"),
         new("a right removed from the menu", "        action: delete-my-data", "        go: main", "must offer the action 'delete-my-data'"),
         new("set-language without a language", "        value: en\n", "\n", "needs value: one of zh, en"),
         new("a topic action on a screen about no topic", "        action: request-callback", "        action: toggle-topic", "action 'toggle-topic' is about a topic"),

@@ -18,7 +18,7 @@ public static class UssdTestMenus
     public static UssdMenu Largest => LargestMenu.Value;
 
     public static UssdMenu Load(string templatesPath) =>
-        new(new UssdMenus(templatesPath), UssdContent.From(templatesPath, new CourseCatalog(templatesPath), new DailyTips(templatesPath)));
+        new(new UssdMenus(templatesPath), UssdContent.From(new TopicCatalog(Path.Combine(templatesPath, "topics.yaml")), new CourseCatalog(templatesPath), new DailyTips(templatesPath)));
 
     /// <summary>
     /// templates/README.md limits: topic name and course title zh 20 / en 40, summary zh 60 / en 100, tip zh 70 / en 160;

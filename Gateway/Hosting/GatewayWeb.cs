@@ -10,6 +10,8 @@ public static class GatewayWeb
     /// <summary>Admin API bodies are small; webhooks declare tighter limits of their own.</summary>
     private const long MaxRequestBodyBytes = 1024 * 1024;
 
+    public const string DefaultUrl = "http://localhost:5080";
+
     public static WebApplicationBuilder AddGatewayWeb(this WebApplicationBuilder builder, bool workerInProcessByDefault)
     {
         var services = builder.Services;
@@ -21,6 +23,9 @@ public static class GatewayWeb
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        // The run command's address, unless the operator chose one (ASPNETCORE_URLS, --urls, ASPNETCORE_HTTP_PORTS).
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]) && string.IsNullOrEmpty(builder.Configuration["HTTP_PORTS"]))
+            builder.WebHost.UseUrls(DefaultUrl);
 
         var workerInProcess = builder.Configuration["WORKER_IN_PROCESS"]?.ToLowerInvariant() switch
         {

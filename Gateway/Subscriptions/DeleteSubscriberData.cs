@@ -29,6 +29,7 @@ public sealed class DeleteSubscriberData(NpgsqlDataSource db, Subscribers subscr
         "DELETE FROM inbound_messages   WHERE from_phone = @Phone",
         "DELETE FROM simulator_messages WHERE to_phone   = @Phone",
         "DELETE FROM ussd_sessions      WHERE phone      = @Phone",
+        "DELETE FROM support_requests   WHERE phone      = @Phone",
     ];
 
     private const string SelectSubscriberForUpdateSql = """

@@ -33,6 +33,23 @@ public sealed class OpenSupportRequest(TimeProvider clock, ILogger<OpenSupportRe
             log.LogInformation("Support request ({Reason}) from {Phone}", reason, Phone.Mask(phone));
     }
 
+    // A resident who asks again while a callback is still open is already in the queue: one request is enough.
+    private const string InsertCallbackUnlessOpenSql = """
+        INSERT INTO support_requests (subscriber_id, phone, priority, reason, channel, created_at)
+             SELECT @SubscriberId, @Phone, @Priority, @Reason, @Channel, @Now
+              WHERE NOT EXISTS (SELECT FROM support_requests WHERE phone = @Phone AND reason = @Reason AND status = 'open')
+        """;
+
+    /// <summary>A callback request from a channel without a message id (USSD): opened unless one is already open for the number.</summary>
+    public async Task<bool> OpenCallbackAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long? subscriberId, string phone,
+        string channel, CancellationToken ct)
+    {
+        var opened = await conn.ExecuteAsync(new CommandDefinition(InsertCallbackUnlessOpenSql,
+            Args(subscriberId, phone, SupportPriority.Normal, SupportReason.Callback, channel, null), tx, cancellationToken: ct)) > 0;
+        if (opened) log.LogInformation("Support request ({Reason}) from {Phone}", SupportReason.Callback, Phone.Mask(phone));
+        return opened;
+    }
+
     private object Args(long? subscriberId, string phone, string priority, string reason, string channel, long? inboundMessageId) => new
     {
         SubscriberId = subscriberId,

@@ -35,7 +35,7 @@ public sealed record UssdActionSpec(string Name, string? ItemKind, string[]? Men
         new UssdActionSpec(SetTipHour, UssdMenus.Hour, null, ["done"]),
         new UssdActionSpec(OptOutAll, null, null, ["done"]),
         new UssdActionSpec(DeleteMyData, null, null, ["deleted", "nothing"]),
-        new UssdActionSpec(RequestCallback, null, null, ["recorded", "unavailable"]),
+        new UssdActionSpec(RequestCallback, null, null, ["recorded"]),
         new UssdActionSpec(EnrolCourse, UssdMenus.Course, null, ["enrolled", "already", "unavailable"]),
         new UssdActionSpec(NextLesson, UssdMenus.Course, null, ["sent", "finished", "not-enrolled", "unavailable"]),
         new UssdActionSpec(Continue, null, null, [], Pure: true),

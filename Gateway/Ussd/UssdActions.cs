@@ -2,6 +2,7 @@ using System.Globalization;
 using Dapper;
 using Gateway.Phones;
 using Gateway.Subscriptions;
+using Gateway.Support;
 using Npgsql;
 
 namespace Gateway.Ussd;
@@ -13,12 +14,11 @@ public sealed record UssdActionResult(string Outcome, bool SessionErased = false
 /// <summary>
 /// Everything a USSD menu choice does to the world, one method per action, all in this file: subscriptions and
 /// consent through <see cref="Subscribers"/> (ledgered with channel 'ussd'), preferences, opt-out, deletion.
-/// Three actions belong to slices built in parallel and answer "unavailable" until they are wired here:
-/// a counsellor callback (Support), enrolling in a course and the next lesson by SMS (Lessons, Delivery).
-/// The menu then tells the resident the SMS keyword that does the same.
+/// Counsellor callbacks go to the Support slice's queue. Enrolling in a course and the next lesson by SMS belong to
+/// the Lessons slice and answer "unavailable" until they are wired here; the menu then gives the SMS keyword instead.
 /// </summary>
 public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, SubscriberPreferences preferences,
-    DeleteSubscriberData deleteData, ILogger<UssdActions> log)
+    DeleteSubscriberData deleteData, OpenSupportRequest supportRequests, ILogger<UssdActions> log)
 {
     /// <param name="language">The session's language: a number we do not know yet is created in it.</param>
     public async Task<UssdActionResult> PerformAsync(UssdActionRequest action, string phone, string language, CancellationToken ct)
@@ -31,7 +31,7 @@ public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, Su
             UssdActionSpec.SetTipHour => await SetTipHourAsync(phone, int.Parse(action.Item!, CultureInfo.InvariantCulture), language, ct),
             UssdActionSpec.OptOutAll => await OptOutAllAsync(phone, language, ct),
             UssdActionSpec.DeleteMyData => await DeleteMyDataAsync(phone, ct),
-            UssdActionSpec.RequestCallback => RequestCallback(phone),
+            UssdActionSpec.RequestCallback => await RequestCallbackAsync(phone, language, ct),
             UssdActionSpec.EnrolCourse => EnrolInCourse(phone, action.Item!),
             UssdActionSpec.NextLesson => SendNextLesson(phone, action.Item!),
             _ => throw new ArgumentException($"USSD action '{action.Name}' is not performed here", nameof(action)),
@@ -122,10 +122,16 @@ public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, Su
             ? new("deleted", SessionErased: true)
             : new("nothing", SessionErased: true);
 
-    // WIRING (Support slice, feat/inbound): record a callback request for this number (support_requests, kind
-    // 'callback', channel 'ussd', the session's language) and return "recorded". Until then the menu tells the
-    // resident to text TALK, which the Support slice handles.
-    private static UssdActionResult RequestCallback(string phone) => new("unavailable");
+    /// <summary>Puts the number in the counsellors' queue (once while a request is open); counsellors call back.</summary>
+    private async Task<UssdActionResult> RequestCallbackAsync(string phone, string language, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var subscriber = await subscribers.FindOrCreateAsync(conn, tx, phone, language, ct);
+        await supportRequests.OpenCallbackAsync(conn, tx, subscriber.Id, phone, ConsentChannel.Ussd, ct);
+        await tx.CommitAsync(ct);
+        return new("recorded");
+    }
 
     // WIRING (Lessons slice): enrol the number in the course (an explicit opt-in, ledgered with channel 'ussd';
     // a number that opted out must confirm first, as for topics) and queue lesson 1 through the Outbox; return

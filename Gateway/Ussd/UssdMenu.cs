@@ -58,8 +58,8 @@ public sealed class UssdMenu
         ContentRules.ThrowIfAny(UssdMenuWalk.Problems(this), $"templates/{UssdMenus.RelativePath} (screens over {MaxLength} characters)");
     }
 
-    public UssdMenu(TemplatesFolder folder, CourseCatalog courses, DailyTips tips)
-        : this(new UssdMenus(folder), UssdContent.From(folder.Path, courses, tips)) { }
+    public UssdMenu(TemplatesFolder folder, TopicCatalog topics, CourseCatalog courses, DailyTips tips)
+        : this(new UssdMenus(folder), UssdContent.From(topics, courses, tips)) { }
 
     /// <summary>The first screen of a session: the main menu, or "continue where you left off?" after an interrupted session.</summary>
     /// <param name="interrupted">The state of this number's unfinished session of the last few minutes, if any.</param>

@@ -9,7 +9,7 @@ public static class UssdServices
     public static IServiceCollection AddUssd(this IServiceCollection services)
     {
         services.AddValidatedOptions<UssdOptions, UssdOptionsValidator>();
-        services.AddSingleton(sp => new UssdMenu(sp.GetRequiredService<TemplatesFolder>(),
+        services.AddSingleton(sp => new UssdMenu(sp.GetRequiredService<TemplatesFolder>(), sp.GetRequiredService<TopicCatalog>(),
             sp.GetRequiredService<Lessons.CourseCatalog>(), sp.GetRequiredService<Lessons.DailyTips>()));
         services.AddSingleton<UssdSessions>();
         services.AddSingleton<UssdActions>();

@@ -65,6 +65,24 @@ public sealed class AfricasTalkingUssdTests(AfricasTalkingUssdTests.EnglishApp a
     }
 
     [Fact]
+    public async Task CounsellorCallback_JoinsTheCounsellorsQueue_Once()
+    {
+        var s = Session("+8613800000110");
+        await s.Dial();
+        Assert.StartsWith("CON A counsellor can call you back", await s.Press("4"));
+        Assert.StartsWith("END Thank you. A counsellor will call you back", await s.Press("1"));
+        var again = Session("+8613800000110");
+        await again.Dial();
+        await again.Send("4*1");
+
+        var queue = await app.AdminClient().GetFromJsonAsync<JsonElement>("/api/support/requests?status=open");
+        var mine = queue.EnumerateArray().Where(r => r.GetProperty("phone").GetString() == "+8613800000110").ToList();
+        Assert.Single(mine);
+        Assert.Equal("callback", mine[0].GetProperty("reason").GetString());
+        Assert.Equal("ussd", mine[0].GetProperty("channel").GetString());
+    }
+
+    [Fact]
     public async Task InvalidInput_ShowsTheSameScreenWithAnErrorLine_AndKeepsThePlace()
     {
         var s = Session("+8613800000103");
