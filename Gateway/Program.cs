@@ -1,5 +1,6 @@
 using Gateway.Hosting;
 using Gateway.Providers.Simulator;
+using Gateway.Providers.Twilio;
 using Microsoft.Extensions.Options;
 
 try
@@ -13,6 +14,7 @@ try
     app.UseGatewayWeb();
     app.MapGatewayHealth();
     app.MapSimulator();
+    app.MapTwilioStatus();
 
     await app.RunAsync();
     return 0;
