@@ -27,8 +27,15 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     /// <summary>Most rows one pass claims when pacing does not limit it: big enough to amortise the round trips.</summary>
     public const int BatchSize = 500;
 
-    /// <summary>A crashed worker's rows come back after this (Hangfire's default would be 30 minutes).</summary>
-    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// A crashed worker's rows come back after this, plus at most one reconciliation interval: within 30 s
+    /// (Hangfire's default would be 30 minutes). It covers a batch's slots (at most <see cref="MaxBookedAhead"/>)
+    /// plus the provider's request timeout.
+    /// </summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(25);
+
+    /// <summary>A pass that would have to wait longer than this for its first slot gives its rows back.</summary>
+    public static readonly TimeSpan MaxBookedAhead = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Paced, the passes running in one process together claim about this much of the sender's time, so a reply
@@ -131,7 +138,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                 throw;
             }
             // The whole batch must go out well inside its lease, or the recovery would take rows still being sent.
-            if (first - now > Lease / 2)
+            if (first - now > MaxBookedAhead)
             {
                 await ReleaseAsync(sending, leaseUntil);
                 return new DispatchPass(claimed.Count, 0, first - now);

@@ -18,17 +18,21 @@ public sealed record ReconcilePass(int LeasesRecovered, int FoundAtProvider, int
 public sealed class ReconcileDeliveries(NpgsqlDataSource db, ISmsProvider provider, RecordDeliveryReport reports,
     TimeProvider clock, ILogger<ReconcileDeliveries> log)
 {
-    /// <summary>How long an ambiguous row waits before the provider is asked: time for its delivery report to come first.</summary>
-    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long after its hand-off an ambiguous row waits before the provider is asked: time for its first delivery
+    /// report to settle it. Shorter than the lease, so a stopped worker's rows are asked about as soon as they come back.
+    /// </summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(20);
 
     /// <summary>Twilio stamps date_created in whole seconds, and its clock is not ours.</summary>
     private static readonly TimeSpan ClockSlack = TimeSpan.FromSeconds(30);
 
     private const int BatchSize = 100;
 
+    // status_at becomes the hand-off time, so the grace below counts from then: the lease has already waited.
     private const string RecoverLeasesSql = """
         UPDATE outbound_messages
-           SET status = 'ambiguous', claimed_until = NULL, status_at = @Now,
+           SET status = 'ambiguous', claimed_until = NULL, status_at = coalesce(sent_at, @Now),
                note = 'the worker stopped while sending it (lease expired)'
          WHERE status = 'sending' AND claimed_until < @Now
         """;
