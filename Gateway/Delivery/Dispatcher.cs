@@ -55,6 +55,8 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
 
     public string Sender => provider.Sender;
 
+    public Task WarmUpAsync(CancellationToken ct) => provider.WarmUpAsync(ct);
+
     private sealed record Claimed(long Id, string Status, string Recipient, string Body, string Encoding, int Segments,
         short Priority, DateTime ExpiresAt, short Attempts)
     {

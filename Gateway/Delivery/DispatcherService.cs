@@ -20,6 +20,7 @@ public sealed class DispatcherService(Dispatcher dispatcher, ReconcileDeliveries
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await readiness.WaitAsync(stoppingToken);
+        await dispatcher.WarmUpAsync(stoppingToken);
         log.LogInformation("Dispatcher started ({Passes} concurrent passes, sender {Sender})", Dispatcher.ConcurrentPasses, dispatcher.Sender);
         var loops = Enumerable.Range(0, Dispatcher.ConcurrentPasses).Select(_ => DispatchLoopAsync(stoppingToken))
             .Append(ListenAsync(stoppingToken))

@@ -25,6 +25,12 @@ public interface ISmsProvider
 
     /// <summary>Reconciliation after an ambiguous hand-off: did the provider create this message after <paramref name="since"/>?</summary>
     Task<LookupOutcome> FindAsync(OutgoingSms sms, DateTimeOffset since, CancellationToken ct);
+
+    /// <summary>
+    /// Called once before the first send: open connections and run the client's code once with a harmless request,
+    /// so the first paced messages do not sit in a cold HTTP stack and then reach the provider all at once.
+    /// </summary>
+    Task WarmUpAsync(CancellationToken ct) => Task.CompletedTask;
 }
 
 /// <summary>What became of one hand-off, in the gateway's own words.</summary>

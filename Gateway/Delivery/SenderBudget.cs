@@ -18,11 +18,14 @@ namespace Gateway.Delivery;
 /// </summary>
 public sealed class SenderBudget(NpgsqlDataSource db)
 {
-    /// <summary>Slots are spaced for 99% of the configured rate: 10 ms of every second absorb timer and network jitter.</summary>
-    public const double Headroom = 0.01;
+    /// <summary>Slots are spaced for 98.5% of the configured rate: 15 ms of every second absorb timer and network jitter.</summary>
+    public const double Headroom = 0.015;
 
-    /// <summary>The latest a message may go after its slot; later, it takes a new slot (half the headroom's 10 ms).</summary>
-    public static readonly TimeSpan Tolerance = TimeSpan.FromMilliseconds(5);
+    /// <summary>
+    /// The latest a message may go after its slot; later, it takes a new slot. Half of the headroom's 15 ms: the
+    /// other half is left for what happens between our send and the provider's clock (HTTP stack, network).
+    /// </summary>
+    public static readonly TimeSpan Tolerance = TimeSpan.FromMilliseconds(7);
 
     /// <summary>Time between two segment slots of a sender paced at <paramref name="ratePerSecond"/>.</summary>
     public static TimeSpan SlotInterval(double ratePerSecond) => TimeSpan.FromSeconds(1 / (ratePerSecond * (1 - Headroom)));

@@ -77,6 +77,25 @@ public sealed class TwilioSmsProvider(ITwilioRestClient client, IOptions<TwilioO
         }
     }
 
+    /// <summary>
+    /// Lists one message (read-only: it opens a connection and runs the SDK's request path), and runs the create
+    /// path's form and JSON code without sending anything.
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken ct)
+    {
+        new CreateMessageOptions(new PhoneNumber("+15005550006")) { Body = "warm-up", StatusCallback = StatusCallback(0) }.GetParams();
+        MessageResource.FromJson("""{"sid": "SM00000000000000000000000000000000", "status": "accepted", "date_created": "Thu, 24 Aug 2023 05:01:45 +0000"}""");
+        TwilioCall.Begin();
+        try
+        {
+            await MessageResource.ReadAsync(new ReadMessageOptions { PageSize = 1, Limit = 1 }, client);
+        }
+        catch (Exception e) when (e is ApiException or ApiConnectionException or HttpRequestException or OperationCanceledException or TimeoutException)
+        {
+            // Only a warm-up: a real problem shows on the first send, with its outcome.
+        }
+    }
+
     private Uri StatusCallback(long messageId) => new($"{gateway.Value.PublicBaseUrl.TrimEnd('/')}{StatusPath}?m={messageId}");
 
     private static DateTime AsUtc(DateTime t) => t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : t.ToUniversalTime();
