@@ -7,5 +7,6 @@ public static class BenchSuites
 {
     public static readonly IReadOnlyDictionary<string, BenchSuite> All = new SortedDictionary<string, BenchSuite>
     {
+        ["dispatch"] = DispatchSuite.Suite,
     };
 }
