@@ -142,28 +142,20 @@ public sealed class FakeTwilio : IAsyncDisposable
         return Results.Text(json, "application/json");
     }
 
-    private static string MessageJson(FakeTwilioRequest r) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    // Written by hand: the benchmark runs this once per message, in the same process as the gateway it measures.
+    private static string MessageJson(FakeTwilioRequest r)
     {
-        ["account_sid"] = r.AccountSid,
-        ["api_version"] = "2010-04-01",
-        ["body"] = r.Body,
-        ["date_created"] = r.CreatedAt.ToString("ddd, dd MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture),
-        ["date_sent"] = null,
-        ["date_updated"] = r.CreatedAt.ToString("ddd, dd MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture),
-        ["direction"] = "outbound-api",
-        ["error_code"] = null,
-        ["error_message"] = null,
-        ["from"] = r.From,
-        ["messaging_service_sid"] = r.MessagingServiceSid,
-        ["num_media"] = "0",
-        ["num_segments"] = "1",
-        ["price"] = null,
-        ["price_unit"] = "USD",
-        ["sid"] = r.Sid,
-        ["status"] = r.MessagingServiceSid is null ? "queued" : "accepted",
-        ["to"] = r.To,
-        ["uri"] = $"/2010-04-01/Accounts/{r.AccountSid}/Messages/{r.Sid}.json",
-    });
+        var date = r.CreatedAt.ToString("ddd, dd MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture);
+        return $$"""
+            {"account_sid": "{{r.AccountSid}}", "api_version": "2010-04-01", "body": {{Json(r.Body)}}, "date_created": "{{date}}",
+             "date_sent": null, "date_updated": "{{date}}", "direction": "outbound-api", "error_code": null, "error_message": null,
+             "from": {{Json(r.From)}}, "messaging_service_sid": {{Json(r.MessagingServiceSid)}}, "num_media": "0", "num_segments": "1",
+             "price": null, "price_unit": "USD", "sid": "{{r.Sid}}", "status": "{{(r.MessagingServiceSid is null ? "queued" : "accepted")}}",
+             "to": {{Json(r.To)}}, "uri": "/2010-04-01/Accounts/{{r.AccountSid}}/Messages/{{r.Sid}}.json"}
+            """;
+    }
+
+    private static string Json(string? value) => value is null ? "null" : $"\"{JsonEncodedText.Encode(value)}\"";
 
     private static IResult Error(int status, int code, string message) => Results.Text(
         JsonSerializer.Serialize(new { code, message, more_info = $"https://www.twilio.com/docs/errors/{code}", status }),
