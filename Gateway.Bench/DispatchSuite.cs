@@ -56,7 +56,8 @@ public static class DispatchSuite
         twilio.Latency = TimeSpan.Zero;
         using var host = await StartWorkerAsync(Settings(db, twilio, rate: 0), dispatcher: true);
 
-        var before = twilio.Requests.Count;
+        twilio.Clear();
+        Settle();
         var (processCpu, pgCpu) = (Process.GetCurrentProcess().TotalProcessorTime, pg.CpuTime());
         var clock = Stopwatch.StartNew();
         await QueueAsync(host, db, count, "bench");
@@ -67,7 +68,7 @@ public static class DispatchSuite
         await host.StopAsync();
 
         var rate = count / elapsed.TotalSeconds;
-        var requests = twilio.Requests.Count - before;
+        var requests = twilio.Requests.Count;
         report.Add("dispatcher throughput", $"{rate:N0} msg/s", $"{count:N0} messages in {elapsed.TotalSeconds:F1} s; target ≥ 5,000 (G4)");
         report.Add("dispatcher CPU per 1k messages", $"{(appCpu + dbCpu).TotalSeconds / count * 1000:F2} CPU-s",
             $"bench process (gateway + SDK + fake Twilio) {appCpu.TotalSeconds:F1} s, PostgreSQL {dbCpu.TotalSeconds:F1} s; G5 target ≤ 0.3 excludes the fake");
@@ -84,7 +85,8 @@ public static class DispatchSuite
         var client = new BackgroundJobClient(host.Services.GetRequiredService<JobStorage>());
         foreach (var id in ids) client.Enqueue<SendOneMessageJob>(job => job.RunAsync(id));
 
-        var before = twilio.Requests.Count;
+        twilio.Clear();
+        Settle();
         var (processCpu, pgCpu) = (Process.GetCurrentProcess().TotalProcessorTime, pg.CpuTime());
         var clock = Stopwatch.StartNew();
         // Hangfire's default worker count (5 per core, at most 20); the gateway's own storage settings.
@@ -104,7 +106,7 @@ public static class DispatchSuite
 
         var rate = count / elapsed.TotalSeconds;
         report.Add("one Hangfire job per message", $"{rate:N0} msg/s",
-            $"{count:N0} jobs, {workers} workers, in {elapsed.TotalSeconds:F1} s; {twilio.Requests.Count - before:N0} requests");
+            $"{count:N0} jobs, {workers} workers, in {elapsed.TotalSeconds:F1} s; {twilio.Requests.Count:N0} requests");
         report.Add("one job per message CPU per 1k messages", $"{(appCpu + dbCpu).TotalSeconds / count * 1000:F2} CPU-s",
             $"bench process {appCpu.TotalSeconds:F1} s, PostgreSQL {dbCpu.TotalSeconds:F1} s");
         return rate;
@@ -119,21 +121,31 @@ public static class DispatchSuite
         using var first = await StartWorkerAsync(Settings(db, twilio, rate), dispatcher: true);
         using var second = await StartWorkerAsync(Settings(db, twilio, rate), dispatcher: true);
 
-        var before = twilio.Requests.Count;
+        twilio.Clear();
+        Settle();
         await QueueAsync(first, db, count, $"pacing{rate}");
         await WaitUntilDoneAsync(db, TimeSpan.FromSeconds(seconds * 3 + 30));
         await Task.WhenAll(first.StopAsync(), second.StopAsync());
 
-        var arrivals = twilio.Requests.Skip(before).Select(r => r.ArrivedTicks).Order().ToArray();
+        var missed = first.Services.GetRequiredService<Dispatcher>().MissedSlots + second.Services.GetRequiredService<Dispatcher>().MissedSlots;
+        var arrivals = twilio.Requests.Select(r => r.ArrivedTicks).Order().ToArray();
         var span = Stopwatch.GetElapsedTime(arrivals[0], arrivals[^1]).TotalSeconds;
         // n arrivals span n - 1 intervals.
         var achieved = (arrivals.Length - 1) / span;
         var maxWindow = MaxInAnyWindow(arrivals);
         report.Add($"pacing at {rate}/s: achieved", $"{achieved:F2} msg/s = {achieved / rate:P1}",
-            $"{arrivals.Length:N0} requests over {span:F1} s; target ≥ 98% (G6)");
+            $"{arrivals.Length:N0} requests over {span:F1} s; slots are spaced for 98.5%; {missed} slots missed (woken > 7 ms late); target ≥ 98% (G6)");
         report.Add($"pacing at {rate}/s: most in any 1-s window", $"{maxWindow}",
             maxWindow <= rate ? $"never over {rate}" : $"OVER the rate of {rate}");
         report.Add($"pacing at {rate}/s: 429s from the fake", "0", "the fake never throttles; nothing was retried");
+    }
+
+    /// <summary>Each phase starts without the previous phase's garbage: a full collection inside a measurement is noise.</summary>
+    private static void Settle()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
     }
 
     /// <summary>The most timestamps in any half-open window [t, t + 1 s) starting at one of them.</summary>

@@ -65,6 +65,9 @@ public sealed class FakeTwilio : IAsyncDisposable
 
     public IReadOnlyList<FakeTwilioRequest> RequestsTo(string to) => _requests.Where(r => r.To == to).ToArray();
 
+    /// <summary>Forgets the requests recorded so far (between benchmark phases).</summary>
+    public void Clear() => _requests.Clear();
+
     /// <summary>The next requests to <paramref name="to"/> get these replies, in order; then 201 again.</summary>
     public void Script(string to, params FakeReply[] replies)
     {

@@ -52,6 +52,10 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
 
     private readonly SemaphoreSlim _inFlight = new(options.Value.MaxInFlight);
+    private long _missedSlots;
+
+    /// <summary>Messages that woke too late for their slot and took a new one: each costs the sender one slot of its rate.</summary>
+    public long MissedSlots => Interlocked.Read(ref _missedSlots);
 
     public string Sender => provider.Sender;
 
@@ -180,6 +184,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                 if (late <= SenderBudget.Tolerance) break;
                 // Sent now, it could crowd a later slot past the rate: take a new slot instead.
                 _inFlight.Release();
+                Interlocked.Increment(ref _missedSlots);
                 slot = await budget.ReserveAsync(provider.Sender, message.Segments, interval, clock.GetUtcNow(), ct);
             }
         }
