@@ -19,7 +19,7 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception e) when (e is OptionsValidationException or SettingsException)
+catch (Exception e) when (SettingsException.IsBadSetting(e))
 {
     return SettingsException.Report(e);
 }

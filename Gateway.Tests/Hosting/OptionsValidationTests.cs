@@ -33,6 +33,8 @@ public sealed class OptionsValidationTests
         new("twilio without sender", new() { ["SMS_PROVIDER"] = "twilio", ["TWILIO_ACCOUNT_SID"] = TwilioSid, ["TWILIO_AUTH_TOKEN"] = "x" }, "TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER: one is required"),
         new("twilio with malformed service sid", new() { ["SMS_PROVIDER"] = "twilio", ["TWILIO_ACCOUNT_SID"] = TwilioSid, ["TWILIO_AUTH_TOKEN"] = "x", ["TWILIO_MESSAGING_SERVICE_SID"] = "MG123" }, "TWILIO_MESSAGING_SERVICE_SID: 'MG' followed by 32 hex digits"),
         new("twilio with a national from number", new() { ["SMS_PROVIDER"] = "twilio", ["TWILIO_ACCOUNT_SID"] = TwilioSid, ["TWILIO_AUTH_TOKEN"] = "x", ["TWILIO_FROM_NUMBER"] = "5017122661" }, "TWILIO_FROM_NUMBER: '5017122661' is not an E.164 number"),
+        new("rate not a number", new() { ["SMS_RATE_PER_SECOND"] = "fast" }, "Failed to convert configuration value 'fast' at 'SMS_RATE_PER_SECOND'"),
+        new("negative rate", new() { ["SMS_RATE_PER_SECOND"] = "-1" }, "SMS_RATE_PER_SECOND: -1 must be between 0"),
         new("two bad settings at once", new() { ["TIME_ZONE"] = "Nowhere/Land", ["DEFAULT_LANGUAGE"] = "fr" }, "DEFAULT_LANGUAGE: 'fr'"),
     };
 
