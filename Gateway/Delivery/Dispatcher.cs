@@ -43,6 +43,12 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     /// </summary>
     public static readonly TimeSpan ClaimHorizon = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The earliest slot a reservation asks for is this far ahead: an idle sender's first slot would otherwise be
+    /// "now" at the database, already past by the time the answer is back, and the message would miss it.
+    /// </summary>
+    private static readonly TimeSpan ReserveLead = TimeSpan.FromMilliseconds(20);
+
     /// <summary>Concurrent passes per process (DispatcherService): one records while another sends.</summary>
     public const int ConcurrentPasses = 4;
 
@@ -136,7 +142,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
             DateTimeOffset first;
             try
             {
-                first = await budget.ReserveAsync(provider.Sender, sending.Sum(c => c.Segments), interval, now, ct);
+                first = await budget.ReserveAsync(provider.Sender, sending.Sum(c => c.Segments), interval, clock.GetUtcNow() + ReserveLead, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -185,7 +191,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                 // Sent now, it could crowd a later slot past the rate: take a new slot instead.
                 _inFlight.Release();
                 Interlocked.Increment(ref _missedSlots);
-                slot = await budget.ReserveAsync(provider.Sender, message.Segments, interval, clock.GetUtcNow(), ct);
+                slot = await budget.ReserveAsync(provider.Sender, message.Segments, interval, clock.GetUtcNow() + ReserveLead, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
