@@ -7,12 +7,12 @@ using Microsoft.Extensions.Hosting;
 namespace Gateway.Tests.Support;
 
 /// <summary>
-/// A gateway worker as Gateway.Worker builds it (AddGatewayCore), running only the dispatcher service, on the
-/// real clock. Two of these on one database behave like two worker processes: separate pools, separate dispatchers.
+/// A gateway worker as Gateway.Worker builds it (AddGatewayCore), running only the dispatcher service (or nothing,
+/// for tests that run dispatch passes themselves), on the real clock. Two of these on one database behave like two worker processes: separate pools, separate dispatchers.
 /// </summary>
 public static class WorkerHost
 {
-    public static async Task<IHost> StartAsync(IReadOnlyDictionary<string, string?> settings, CancellationToken ct = default)
+    public static async Task<IHost> StartAsync(IReadOnlyDictionary<string, string?> settings, bool dispatcher = true, CancellationToken ct = default)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -22,7 +22,7 @@ public static class WorkerHost
         });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddGatewayCore();
-        builder.Services.AddHostedService<DispatcherService>();
+        if (dispatcher) builder.Services.AddHostedService<DispatcherService>();
         var host = builder.Build();
         await host.StartAsync(ct);
         return host;

@@ -68,7 +68,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     public Task WarmUpAsync(CancellationToken ct) => provider.WarmUpAsync(ct);
 
     private sealed record Claimed(long Id, string Status, string Recipient, string Body, string Encoding, int Segments,
-        short Priority, DateTime ExpiresAt, short Attempts)
+        short Priority, string Kind, DateTime ExpiresAt, short Attempts)
     {
         public OutgoingSms ToSms() => new(Id, Recipient, Body, Encoding == "GSM-7" ? SmsEncoding.Gsm7 : SmsEncoding.Ucs2, Segments,
             new DateTimeOffset(DateTime.SpecifyKind(ExpiresAt, DateTimeKind.Utc)));
@@ -108,7 +108,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                status_at     = @Now
           FROM judged j
          WHERE m.id = j.id
-        RETURNING m.id, m.status, m.recipient, m.body, m.encoding, m.segments, m.priority, m.expires_at, m.attempts
+        RETURNING m.id, m.status, m.recipient, m.body, m.encoding, m.segments, m.priority, m.kind, m.expires_at, m.attempts
         """;
 
     /// <summary>
@@ -164,13 +164,15 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
             }
         }
 
-        var outcomes = await Task.WhenAll(sending.Select((c, i) => SendOneAsync(c, slots?[i], interval, ct)));
+        // Paced, a message may wait seconds for its slot: keep watching for a STOP meanwhile.
+        await using var optOuts = paced ? OptOutWatch.Start(db, clock, sending.Where(c => c.Kind != MessageKinds.OptOutConfirmation).Select(c => c.Recipient)) : null;
+        var outcomes = await Task.WhenAll(sending.Select((c, i) => SendOneAsync(c, slots?[i], interval, optOuts, ct)));
         await RecordAsync(sending, outcomes, leaseUntil);
         return new DispatchPass(claimed.Count, outcomes.Count(o => o is not null));
     }
 
     /// <summary>Null when the pass was stopped before this message was handed over.</summary>
-    private async Task<SendOutcome?> SendOneAsync(Claimed message, DateTimeOffset? slot, TimeSpan interval, CancellationToken ct)
+    private async Task<SendOutcome?> SendOneAsync(Claimed message, DateTimeOffset? slot, TimeSpan interval, OptOutWatch? optOuts, CancellationToken ct)
     {
         try
         {
@@ -206,6 +208,8 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
 
         try
         {
+            if (optOuts?.IsOptedOut(message.Recipient) == true)
+                return new SendOutcome.RecipientOptedOut("the number opted out while the message waited for its send slot");
             return await provider.SendAsync(message.ToSms(), ct);
         }
         catch (Exception e)
@@ -282,7 +286,8 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                     break;
                 case SendOutcome.RecipientOptedOut o:
                     rows.Add((m.Id, OutboundStatus.SkippedOptedOut, null, o.Code, o.Reason, null));
-                    optedOut.Add((m.Recipient, o.Code));
+                    // Without a provider code it is our own opt-out, found while waiting: nothing to tell the ledger.
+                    if (o.Code is not null) optedOut.Add((m.Recipient, o.Code));
                     break;
                 case SendOutcome.InvalidNumber n:
                     rows.Add((m.Id, OutboundStatus.SkippedInvalidNumber, null, n.Code, n.Reason, null));
