@@ -168,7 +168,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         await using var optOuts = paced ? OptOutWatch.Start(db, clock, sending.Where(c => c.Kind != MessageKinds.OptOutConfirmation).Select(c => c.Recipient)) : null;
         var outcomes = await Task.WhenAll(sending.Select((c, i) => SendOneAsync(c, slots?[i], interval, optOuts, ct)));
         await RecordAsync(sending, outcomes, leaseUntil);
-        return new DispatchPass(claimed.Count, outcomes.Count(o => o is not null));
+        return new DispatchPass(claimed.Count, outcomes.Count(o => o is not (null or SendOutcome.RecipientOptedOut { Code: null })));
     }
 
     /// <summary>Null when the pass was stopped before this message was handed over.</summary>
