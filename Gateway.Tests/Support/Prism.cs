@@ -31,8 +31,11 @@ public static class Prism
         }
 
         var port = FreePort();
-        var psi = new ProcessStartInfo(prism) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "mock", "-h", "127.0.0.1", "-p", port.ToString(), spec }) psi.ArgumentList.Add(a);
+        // The test host may be killed without running exit handlers, so a small shell watches it and stops Prism
+        // when it is gone: no mock server outlives the test run.
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-c", WatchdogScript, "prism-watchdog", prism, port.ToString(), spec, Environment.ProcessId.ToString() })
+            psi.ArgumentList.Add(a);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start prism");
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
@@ -60,6 +63,14 @@ public static class Prism
         }
         return new Uri($"http://127.0.0.1:{port}");
     }
+
+    // $1 prism, $2 port, $3 spec, $4 the test host's pid.
+    private const string WatchdogScript = """
+        "$1" mock -h 127.0.0.1 -p "$2" "$3" &
+        child=$!
+        trap 'kill $child 2>/dev/null' EXIT INT TERM
+        while kill -0 "$4" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done
+        """;
 
     // The shared folder sits beside the checkout on every machine and in CI.
     private static string FindSpec()
