@@ -9,5 +9,6 @@ public static class BenchSuites
     {
         ["ussd"] = UssdBench.Suite,
         ["webhook"] = WebhookSuite.Suite,
+        ["dispatch"] = DispatchSuite.Suite,
     };
 }

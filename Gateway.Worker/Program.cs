@@ -11,7 +11,7 @@ try
     await builder.Build().RunAsync();
     return 0;
 }
-catch (Exception e) when (e is OptionsValidationException or SettingsException)
+catch (Exception e) when (SettingsException.IsBadSetting(e))
 {
     return SettingsException.Report(e);
 }

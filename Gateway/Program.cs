@@ -20,11 +20,12 @@ try
     app.MapUssdSimulator();
     app.MapTwilioSms();
     app.MapAdminApi();
+    app.MapTwilioStatus();
 
     await app.RunAsync();
     return 0;
 }
-catch (Exception e) when (e is OptionsValidationException or SettingsException)
+catch (Exception e) when (SettingsException.IsBadSetting(e))
 {
     return SettingsException.Report(e);
 }

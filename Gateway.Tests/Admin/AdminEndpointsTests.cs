@@ -11,7 +11,7 @@ public sealed class AdminEndpointsTests(AdminEndpointsTests.App app) : IClassFix
     public const string CounsellorToken = "counsellor-token-0123456789";
     public const string ViewerToken = "viewer-token-0123456789ab";
 
-    public sealed class App : TwilioGatewayApp
+    public sealed class App : TwilioWebhookApp
     {
         protected override void Configure(Dictionary<string, string?> settings)
         {

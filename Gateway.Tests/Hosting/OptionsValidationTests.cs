@@ -36,6 +36,8 @@ public sealed class OptionsValidationTests
         new("short ussd callback token", new() { ["USSD_CALLBACK_TOKEN"] = "secret" }, "USSD_CALLBACK_TOKEN: at least 16 characters"),
         new("crisis hotlines without a number", new() { ["CRISIS_HOTLINES"] = "call the hotline" }, "CRISIS_HOTLINES: 'call the hotline' has no phone number"),
         new("crisis hotlines too long", new() { ["CRISIS_HOTLINES"] = "12356 " + new string('x', 300) }, "CRISIS_HOTLINES: 306 characters"),
+        new("rate not a number", new() { ["SMS_RATE_PER_SECOND"] = "fast" }, "Failed to convert configuration value 'fast' at 'SMS_RATE_PER_SECOND'"),
+        new("negative rate", new() { ["SMS_RATE_PER_SECOND"] = "-1" }, "SMS_RATE_PER_SECOND: -1 must be between 0"),
         new("two bad settings at once", new() { ["TIME_ZONE"] = "Nowhere/Land", ["DEFAULT_LANGUAGE"] = "fr" }, "DEFAULT_LANGUAGE: 'fr'"),
     };
 

@@ -6,7 +6,7 @@ namespace Gateway.Tests.Inbound;
 /// Residents' conversations with the gateway, through the signed Twilio webhook and a real database: each case
 /// is what one number sends, what it gets back (or that it gets nothing), and where its record ends up.
 /// </summary>
-public sealed class InboundConversationTests(TwilioGatewayApp app) : IClassFixture<TwilioGatewayApp>
+public sealed class InboundConversationTests(TwilioWebhookApp app) : IClassFixture<TwilioWebhookApp>
 {
     private readonly TwilioSms _twilio = new(app);
 
@@ -197,7 +197,7 @@ public sealed class InboundConversationTests(TwilioGatewayApp app) : IClassFixtu
 
 /// <summary>Messages handled at the same time, a message stored by a delivery that died before handling it, and
 /// numbers whose record the gateway remembers (SenderCache) when something else changed it.</summary>
-public sealed class InboundConcurrencyTests(TwilioGatewayApp app) : IClassFixture<TwilioGatewayApp>
+public sealed class InboundConcurrencyTests(TwilioWebhookApp app) : IClassFixture<TwilioWebhookApp>
 {
     private readonly TwilioSms _twilio = new(app);
 
@@ -325,7 +325,7 @@ public sealed class InboundConcurrencyTests(TwilioGatewayApp app) : IClassFixtur
 /// <summary>CRISIS_HOTLINES decides the numbers a crisis reply gives.</summary>
 public sealed class ConfiguredHotlinesTests(ConfiguredHotlinesTests.App app) : IClassFixture<ConfiguredHotlinesTests.App>
 {
-    public sealed class App : TwilioGatewayApp
+    public sealed class App : TwilioWebhookApp
     {
         protected override void Configure(Dictionary<string, string?> settings)
         {

@@ -43,6 +43,9 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["ADMIN_API_TOKEN"] = AdminToken,
             ["PUBLIC_BASE_URL"] = PublicBaseUrl,
             ["WORKER_IN_PROCESS"] = "false",
+            // Paced sends wait for their slot on the clock; on the fake clock that wait would never end.
+            // Pacing is tested on the real clock (Delivery/PacingTests).
+            ["SMS_RATE_PER_SECOND"] = "0",
             ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("TEST_LOG_LEVEL") ?? "Warning",
         };
         Configure(settings);

@@ -4,7 +4,7 @@ using System.Xml.Linq;
 namespace Gateway.Tests.Support;
 
 /// <summary>The gateway with TWILIO_AUTH_TOKEN set, so its Twilio webhook accepts requests signed with <see cref="TwilioSms.AuthToken"/>.</summary>
-public class TwilioGatewayApp : GatewayApp
+public class TwilioWebhookApp : GatewayApp
 {
     protected override void Configure(Dictionary<string, string?> settings) => settings["TWILIO_AUTH_TOKEN"] = TwilioSms.AuthToken;
 }

@@ -41,11 +41,14 @@ public static class GatewayServices
 
         services.AddSingleton<SimulatorSmsProvider>();
         services.AddSingleton<ReadConversation>();
+        services.AddTwilioSms();
         services.AddSingleton<ISmsProvider>(sp => sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.SmsProvider switch
         {
             DeliveryOptions.Simulator => sp.GetRequiredService<SimulatorSmsProvider>(),
+            DeliveryOptions.Twilio => sp.GetRequiredService<TwilioSmsProvider>(),
             var other => throw new InvalidOperationException($"SMS_PROVIDER: '{other}' has no provider in this build"),
         });
+        services.AddDelivery();
 
         services.AddSingleton<Subscriptions.Subscribers>();
         services.AddSingleton<Subscriptions.SubscriberPreferences>();
@@ -71,6 +74,7 @@ public static class GatewayServices
     public static IServiceCollection AddGatewayWorker(this IServiceCollection services)
     {
         services.AddHostedService<JobServer>();
+        services.AddHostedService<DispatcherService>();
         return services;
     }
 

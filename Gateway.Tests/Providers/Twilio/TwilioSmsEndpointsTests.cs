@@ -5,7 +5,7 @@ using Gateway.Tests.Support;
 namespace Gateway.Tests.Providers.Twilio;
 
 /// <summary>POST /webhooks/twilio/sms over HTTP, signed like Twilio signs it, against a real database.</summary>
-public sealed class TwilioSmsEndpointsTests(TwilioGatewayApp app) : IClassFixture<TwilioGatewayApp>
+public sealed class TwilioSmsEndpointsTests(TwilioWebhookApp app) : IClassFixture<TwilioWebhookApp>
 {
     private readonly TwilioSms _twilio = new(app);
     private const string Url = GatewayApp.PublicBaseUrl + TwilioSms.Path;

@@ -7,13 +7,16 @@ namespace Gateway.Providers.Simulator;
 
 /// <summary>
 /// The default provider for local runs: a real <see cref="ISmsProvider"/> that "sends" by storing the message,
-/// so nothing leaves the machine and the phone simulator page can show it.
+/// so nothing leaves the machine and the phone simulator page can show it. It is paced like any sender and
+/// reports "delivered" for what it stores, as Twilio's status callback would, so the status path runs locally too.
 /// </summary>
-public sealed class SimulatorSmsProvider(NpgsqlDataSource db, TimeProvider clock) : ISmsProvider
+public sealed class SimulatorSmsProvider(NpgsqlDataSource db, TimeProvider clock, RecordDeliveryReport reports) : ISmsProvider
 {
     public const string ProviderName = "simulator";
 
     public string Name => ProviderName;
+
+    public string Sender => ProviderName;
 
     // outbound_id is unique, so handing the same outbound message over twice stores it once.
     private const string InsertSentSql = """
@@ -40,7 +43,19 @@ public sealed class SimulatorSmsProvider(NpgsqlDataSource db, TimeProvider clock
             SentAt = clock.GetUtcNow(),
             OutboundId = sms.MessageId,
         }, cancellationToken: ct));
-        return new SendOutcome.Accepted($"SIM{id:D10}");
+        var sid = $"SIM{id:D10}";
+        // Arrives before the dispatcher has recorded the id, like a fast callback: kept, then applied by reconciliation.
+        await reports.HandleAsync(new DeliveryReport(ProviderName, sid, sms.MessageId, "delivered", 5, OutboundStatus.Delivered, null), ct);
+        return new SendOutcome.Accepted(sid);
+    }
+
+    private const string SelectByOutboundIdSql = "SELECT id FROM simulator_messages WHERE outbound_id = @MessageId";
+
+    public async Task<LookupOutcome> FindAsync(OutgoingSms sms, DateTimeOffset since, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var id = await conn.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(SelectByOutboundIdSql, new { sms.MessageId }, cancellationToken: ct));
+        return id is { } found ? new LookupOutcome.Found($"SIM{found:D10}") : new LookupOutcome.NotFound();
     }
 
     private const string InsertReplySql = """

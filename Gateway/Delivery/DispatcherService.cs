@@ -1,0 +1,128 @@
+using Gateway.Data;
+using Npgsql;
+
+namespace Gateway.Delivery;
+
+/// <summary>
+/// Runs the dispatcher in the worker (Gateway.Worker, or the web process in local mode): a few concurrent
+/// claim-send-record loops, woken by NOTIFY on enqueue with a one-second poll as fallback (for rows that become
+/// due by time, and for when the LISTEN connection is down), plus a reconciliation pass every few seconds.
+/// </summary>
+public sealed class DispatcherService(Dispatcher dispatcher, ReconcileDeliveries reconcile, NpgsqlDataSource db,
+    DatabaseReadiness readiness, TimeProvider clock, ILogger<DispatcherService> log) : BackgroundService
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ReconcileEvery = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ErrorPause = TimeSpan.FromSeconds(2);
+
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await readiness.WaitAsync(stoppingToken);
+        await dispatcher.WarmUpAsync(stoppingToken);
+        log.LogInformation("Dispatcher started ({Passes} concurrent passes, sender {Sender})", Dispatcher.ConcurrentPasses, dispatcher.Sender);
+        var loops = Enumerable.Range(0, Dispatcher.ConcurrentPasses).Select(_ => DispatchLoopAsync(stoppingToken))
+            .Append(ListenAsync(stoppingToken))
+            .Append(ReconcileLoopAsync(stoppingToken));
+        await Task.WhenAll(loops);
+    }
+
+    private void Wake() => Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private async Task DispatchLoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var woken = _wake.Task;
+            try
+            {
+                var pass = await dispatcher.DispatchOnceAsync(ct);
+                if (pass.WaitFor is { } booked)
+                    await Task.Delay(booked < Poll ? booked : Poll, clock, ct);
+                else if (pass.Claimed == 0)
+                    await WaitForWorkAsync(woken, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "Dispatch pass failed; retrying in {Pause}s", ErrorPause.TotalSeconds);
+                await PauseAsync(ct);
+            }
+        }
+    }
+
+    private async Task WaitForWorkAsync(Task woken, CancellationToken ct)
+    {
+        try
+        {
+            await woken.WaitAsync(Poll, clock, ct);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
+
+    private async Task ReconcileLoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await reconcile.ReconcileOnceAsync(ct);
+                await Task.Delay(ReconcileEvery, clock, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "Reconciliation pass failed");
+                await PauseAsync(ct);
+            }
+        }
+    }
+
+    // A dedicated connection that LISTENs; if it drops (database restart, terminated backend) it reconnects,
+    // and meanwhile the loops poll.
+    private async Task ListenAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                conn.Notification += (_, _) => Wake();
+                await using (var listen = new NpgsqlCommand($"LISTEN {Outbox.Channel}", conn))
+                    await listen.ExecuteNonQueryAsync(ct);
+                Wake();
+                while (!ct.IsCancellationRequested)
+                    await conn.WaitAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                log.LogWarning("LISTEN {Channel} lost ({Error}); polling until it is back", Outbox.Channel, e.Message);
+                await PauseAsync(ct);
+            }
+        }
+    }
+
+    private async Task PauseAsync(CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(ErrorPause, clock, ct);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using System.Text.RegularExpressions;
+using Dapper;
+using Gateway.Delivery.Encoding;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Gateway.Delivery;
+
+/// <summary>One message for the outbound queue. <paramref name="To"/> is E.164; the body is sent after Smart Encoding.</summary>
+public sealed record OutboundMessage(string To, string Body, string Kind, MessagePriority Priority)
+{
+    public long? SubscriberId { get; init; }
+    /// <summary>Not sent before this (default: now).</summary>
+    public DateTimeOffset? NotBefore { get; init; }
+    /// <summary>Never sent after this (default: NotBefore + SMS_VALIDITY).</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+    /// <summary>A producer's idempotency key (unique): queueing the same key again inserts nothing.</summary>
+    public string? DedupeKey { get; init; }
+    public long? BroadcastId { get; init; }
+}
+
+/// <summary>A body measured once: what a set-based producer writes into every row that carries it.</summary>
+/// <param name="Body">The body after Smart Encoding: store this, not the original.</param>
+/// <param name="Encoding">'GSM-7' or 'UCS-2'.</param>
+public sealed record PreparedBody(string Body, string Encoding, int Segments, decimal Cost);
+
+/// <summary>
+/// The one way into the outbound queue. Everything the gateway sends, except a reply given inline to a webhook,
+/// is a row in outbound_messages written through here (or by a set-based INSERT that follows the contract below),
+/// in the producer's own transaction, so the message exists exactly when the producer's change commits.
+/// <para>
+/// Set-based producers (a broadcast to a million numbers) write rows with one INSERT … SELECT instead of calling
+/// <see cref="EnqueueAsync"/> per row. The column contract:
+/// recipient (E.164), subscriber_id, body/encoding/segments/cost from <see cref="Prepare"/> (once per distinct body),
+/// priority (<see cref="MessagePriority"/> as smallint), kind (<see cref="MessageKinds"/>), broadcast_id,
+/// dedupe_key (or NULL), not_before, expires_at (<see cref="ExpiresAt"/>), created_at = status_at = now;
+/// leave status to its default 'queued'. End with ON CONFLICT DO NOTHING ((broadcast_id, subscriber_id) and
+/// dedupe_key are unique, so a re-run inserts nothing twice), then call <see cref="NotifyAsync"/> once.
+/// </para>
+/// </summary>
+public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions> options)
+{
+    /// <summary>The LISTEN/NOTIFY channel that wakes the dispatchers.</summary>
+    public const string Channel = "outbound_messages";
+
+    /// <summary>Twilio accepts bodies up to 1,600 characters.</summary>
+    public const int MaxBodyLength = 1600;
+
+    /// <summary>Smart Encoding, then encoding, segments and cost of <paramref name="body"/>.</summary>
+    public PreparedBody Prepare(string body)
+    {
+        var sent = SmartEncoding.Apply(body);
+        var measured = SegmentCalculator.Measure(sent);
+        return new PreparedBody(sent, measured.Encoding.Label(), measured.Segments, measured.Segments * options.Value.PricePerSegment);
+    }
+
+    /// <summary>The default validity: a message due at <paramref name="notBefore"/> is worth sending for SMS_VALIDITY.</summary>
+    public DateTimeOffset ExpiresAt(DateTimeOffset notBefore) => notBefore + options.Value.Validity;
+
+    // The notification is delivered when the producer's transaction commits, and only then.
+    private const string InsertSql = """
+        WITH inserted AS (
+            INSERT INTO outbound_messages
+                   (recipient, subscriber_id, body, encoding, segments, cost, priority, kind,
+                    broadcast_id, dedupe_key, not_before, expires_at, created_at, status_at)
+            VALUES (@To,       @SubscriberId, @Body, @Encoding, @Segments, @Cost, @Priority, @Kind,
+                    @BroadcastId, @DedupeKey, @NotBefore, @ExpiresAt, @Now, @Now)
+            ON CONFLICT DO NOTHING
+            RETURNING id)
+        SELECT (SELECT id FROM inserted) AS id, pg_notify('outbound_messages', '')::text AS notified
+        """;
+
+    /// <summary>Queues one message in the caller's transaction. Returns its id, or null when its dedupe key
+    /// (or broadcast and subscriber) was already queued.</summary>
+    public async Task<long?> EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, OutboundMessage message, CancellationToken ct)
+    {
+        if (!E164().IsMatch(message.To))
+            throw new ArgumentException($"To: '{message.To}' is not an E.164 number", nameof(message));
+        if (string.IsNullOrEmpty(message.Body) || message.Body.Length > MaxBodyLength)
+            throw new ArgumentException($"Body: must have 1 to {MaxBodyLength} characters", nameof(message));
+        if (!Kind().IsMatch(message.Kind))
+            throw new ArgumentException($"Kind: '{message.Kind}' must be a lower-case word such as 'reply'", nameof(message));
+
+        var now = clock.GetUtcNow();
+        var notBefore = message.NotBefore ?? now;
+        var prepared = Prepare(message.Body);
+        var row = await conn.QuerySingleAsync<(long? Id, string? Notified)>(new CommandDefinition(InsertSql, new
+        {
+            message.To,
+            message.SubscriberId,
+            prepared.Body,
+            prepared.Encoding,
+            prepared.Segments,
+            prepared.Cost,
+            Priority = (short)message.Priority,
+            message.Kind,
+            message.BroadcastId,
+            message.DedupeKey,
+            NotBefore = notBefore,
+            ExpiresAt = message.ExpiresAt ?? ExpiresAt(notBefore),
+            Now = now,
+        }, tx, cancellationToken: ct));
+        return row.Id;
+    }
+
+    /// <summary>Wakes the dispatchers when the caller's transaction commits: once after a set-based INSERT.</summary>
+    public static Task NotifyAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CancellationToken ct) =>
+        conn.ExecuteAsync(new CommandDefinition("SELECT pg_notify('outbound_messages', '')", transaction: tx, cancellationToken: ct));
+
+    private const string CancelBroadcastSql = """
+        UPDATE outbound_messages
+           SET status = 'canceled', status_at = @Now
+         WHERE broadcast_id = @BroadcastId AND status = 'queued'
+        """;
+
+    /// <summary>
+    /// Stops a broadcast: every row not yet claimed by a dispatcher becomes 'canceled' in one statement.
+    /// Rows already claimed (at most about a second of sending per dispatcher) still go out and are counted
+    /// as they end. Returns how many rows were canceled.
+    /// </summary>
+    public Task<int> CancelBroadcastAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long broadcastId, CancellationToken ct) =>
+        conn.ExecuteAsync(new CommandDefinition(CancelBroadcastSql, new { BroadcastId = broadcastId, Now = clock.GetUtcNow() }, tx, cancellationToken: ct));
+
+    private const string CancelSql = """
+        UPDATE outbound_messages
+           SET status = 'canceled', status_at = @Now
+         WHERE id = ANY(@Ids) AND status = 'queued'
+        """;
+
+    /// <summary>Cancels the given rows if no dispatcher has claimed them yet. Returns how many were canceled.</summary>
+    public Task<int> CancelAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IReadOnlyCollection<long> ids, CancellationToken ct) =>
+        conn.ExecuteAsync(new CommandDefinition(CancelSql, new { Ids = ids.ToArray(), Now = clock.GetUtcNow() }, tx, cancellationToken: ct));
+
+    [GeneratedRegex(@"^\+[1-9][0-9]{6,14}$")]
+    private static partial Regex E164();
+
+    [GeneratedRegex("^[a-z][a-z_]*$")]
+    private static partial Regex Kind();
+}
