@@ -1,9 +1,8 @@
+using Gateway.Admin;
 using Gateway.Hosting;
 using Gateway.Providers.AfricasTalking;
-using Gateway.Admin;
 using Gateway.Providers.Simulator;
 using Gateway.Providers.Twilio;
-using Microsoft.Extensions.Options;
 
 try
 {
@@ -15,12 +14,12 @@ try
     var app = builder.Build();
     app.UseGatewayWeb();
     app.MapGatewayHealth();
-    app.MapSimulator();
-    app.MapAfricasTalking();
+    app.MapTwilioSms();          // residents' SMS, Twilio's webhook
+    app.MapTwilioStatus();       // delivery reports
+    app.MapAfricasTalking();     // USSD sessions
+    app.MapAdminApi();           // officials and counsellors
+    app.MapSimulator();          // phone simulator, only with SMS_PROVIDER=simulator
     app.MapUssdSimulator();
-    app.MapTwilioSms();
-    app.MapAdminApi();
-    app.MapTwilioStatus();
 
     await app.RunAsync();
     return 0;

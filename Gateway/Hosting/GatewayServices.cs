@@ -1,7 +1,7 @@
-using Gateway.Admin;
 using Gateway.Data;
 using Gateway.Delivery;
 using Gateway.Inbound;
+using Gateway.Subscriptions;
 using Gateway.Providers.Simulator;
 using Gateway.Providers.Twilio;
 using Gateway.Support;
@@ -23,22 +23,35 @@ public static class GatewayServices
         var services = builder.Services;
         services.AddValidatedOptions<GatewayOptions, GatewayOptionsValidator>();
         services.AddValidatedOptions<DatabaseOptions, DatabaseOptionsValidator>();
-        services.AddValidatedOptions<DeliveryOptions, DeliveryOptionsValidator>();
-        services.AddValidatedOptions<TwilioOptions, TwilioOptionsValidator>();
-        services.AddValidatedOptions<SupportOptions, SupportOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
 
         var connectionString = ConnectionStringFrom(builder.Configuration);
         services.AddGatewayDatabase(connectionString);
         services.AddGatewayJobs(connectionString);
 
-        services.AddSingleton<TemplatesFolder>();
-        services.AddSingleton<MessageTexts>();
-        services.AddSingleton<Lessons.CourseCatalog>();
-        services.AddSingleton<Lessons.DailyTips>();
-        services.AddSingleton<Broadcasts.NoticeCatalog>();
-        services.AddHostedService<ContentCheck>();
+        services.AddContent();
+        services.AddSmsProviders();
+        services.AddDelivery();
+        services.AddSubscriptions();
+        services.AddInbound();
+        services.AddSupport();
+        services.AddUssd();
+        return builder;
+    }
 
+    /// <summary>The Hangfire server and everything else that runs jobs: in Gateway.Worker, or in the web process when asked.</summary>
+    public static IServiceCollection AddGatewayWorker(this IServiceCollection services)
+    {
+        services.AddHostedService<JobServer>();
+        services.AddHostedService<DispatcherService>();
+        return services;
+    }
+
+    /// <summary>The provider SMS_PROVIDER names, behind <see cref="ISmsProvider"/>; each lives in Providers/&lt;Name&gt;/.</summary>
+    private static IServiceCollection AddSmsProviders(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<DeliveryOptions, DeliveryOptionsValidator>();
+        services.AddValidatedOptions<TwilioOptions, TwilioOptionsValidator>();
         services.AddSingleton<SimulatorSmsProvider>();
         services.AddSingleton<ReadConversation>();
         services.AddTwilioSms();
@@ -48,33 +61,6 @@ public static class GatewayServices
             DeliveryOptions.Twilio => sp.GetRequiredService<TwilioSmsProvider>(),
             var other => throw new InvalidOperationException($"SMS_PROVIDER: '{other}' has no provider in this build"),
         });
-        services.AddDelivery();
-
-        services.AddSingleton<Subscriptions.Subscribers>();
-        services.AddSingleton<Subscriptions.SubscriberPreferences>();
-        services.AddSingleton<Subscriptions.DeleteSubscriberData>();
-        services.AddSingleton<ReceiveSms>();
-        services.AddSingleton<InboundRouter>();
-        services.AddUssd();
-        services.AddSingleton<SenderCache>();
-        services.AddSingleton<InboundIds>();
-        services.AddTransient<FinishUnhandledMessages>();
-        services.AddSingleton(sp => new KeywordParser(KeywordLexicon.Load(Path.Combine(sp.GetRequiredService<TemplatesFolder>().Path, "keywords.yaml"))));
-        services.AddSingleton<TopicCatalog>();
-        services.AddSingleton<OpenSupportRequest>();
-        services.AddSingleton<ListSupportRequests>();
-        services.AddSingleton<CloseSupportRequest>();
-        services.AddSingleton<Subscriptions.GetSubscriber>();
-        services.AddSingleton<Subscriptions.ListConsentEvents>();
-        services.AddSingleton<ListInbox>();
-        return builder;
-    }
-
-    /// <summary>The Hangfire server and everything else that runs jobs: in Gateway.Worker, or in the web process when asked.</summary>
-    public static IServiceCollection AddGatewayWorker(this IServiceCollection services)
-    {
-        services.AddHostedService<JobServer>();
-        services.AddHostedService<DispatcherService>();
         return services;
     }
 
