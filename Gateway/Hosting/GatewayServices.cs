@@ -2,6 +2,7 @@ using Gateway.Admin;
 using Gateway.Data;
 using Gateway.Delivery;
 using Gateway.Inbound;
+using Gateway.Lessons;
 using Gateway.Providers.Simulator;
 using Gateway.Providers.Twilio;
 using Gateway.Support;
@@ -56,6 +57,7 @@ public static class GatewayServices
         services.AddSingleton<ReceiveSms>();
         services.AddSingleton<InboundRouter>();
         services.AddUssd();
+        services.AddLessons();
         services.AddSingleton<SenderCache>();
         services.AddSingleton<InboundIds>();
         services.AddTransient<FinishUnhandledMessages>();
