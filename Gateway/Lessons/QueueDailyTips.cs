@@ -70,6 +70,12 @@ public sealed class QueueDailyTips(NpgsqlDataSource db, DailyTips tips, Outbox o
                last_sent_on = EXCLUDED.last_sent_on
         """;
 
+    // Every tip in both languages, measured once (content is loaded once, at start-up).
+    private readonly Lazy<List<(int Index, string Language, PreparedBody Body)>> _texts = new(() =>
+        (from i in Enumerable.Range(0, tips.Tips.Count)
+         from language in Hosting.GatewayOptions.Languages
+         select (Index: i, Language: language, Body: outbox.Prepare(tips.Tips[i].In(language)))).ToList());
+
     /// <returns>Tips queued.</returns>
     public async Task<int> RunAsync(DateTimeOffset now, CancellationToken ct)
     {
@@ -77,9 +83,7 @@ public sealed class QueueDailyTips(NpgsqlDataSource db, DailyTips tips, Outbox o
         if (dueHours.Length == 0) return 0;
         var today = schedule.Today(now);
 
-        var texts = (from i in Enumerable.Range(0, tips.Tips.Count)
-                     from language in Hosting.GatewayOptions.Languages
-                     select (Index: i, Language: language, Body: outbox.Prepare(tips.Tips[i].In(language)))).ToList();
+        var texts = _texts.Value;
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var queued = await conn.ExecuteAsync(new CommandDefinition(QueueSql, new

@@ -69,7 +69,7 @@ public sealed class QueueDueLessons(NpgsqlDataSource db, CourseCatalog courses, 
         if (dueHours.Length == 0) return (0, 0);
         var today = schedule.Today(now);
 
-        var texts = Texts();
+        var texts = _texts.Value;
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var completed = (await conn.QueryAsync<bool>(new CommandDefinition(QueueSql, new
@@ -99,9 +99,11 @@ public sealed class QueueDueLessons(NpgsqlDataSource db, CourseCatalog courses, 
 
     private sealed record Text(string Course, int Lesson, string Language, PreparedBody Body, string Kind);
 
-    // Every lesson and completion message in both languages, measured once per run (a few dozen texts): the statement
-    // joins each due learner to the text it needs. Lesson count + 1 is the completion message.
-    private List<Text> Texts() =>
+    // Every lesson and completion message in both languages, measured once (content is loaded once, at start-up): the
+    // statement joins each due learner to the text it needs. Lesson count + 1 is the completion message.
+    private readonly Lazy<List<Text>> _texts = new(() => Texts(courses, outbox));
+
+    private static List<Text> Texts(CourseCatalog courses, Outbox outbox) =>
     [
         .. from course in courses.Courses
            from language in Hosting.GatewayOptions.Languages
