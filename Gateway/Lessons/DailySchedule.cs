@@ -21,9 +21,10 @@ public enum FirstSend
 /// </summary>
 public sealed class DailySchedule(IOptions<LessonOptions> lessons, IOptions<GatewayOptions> gateway)
 {
-    public QuietHours Quiet => lessons.Value.Quiet;
+    // Read once: settings do not change while the process runs.
+    public QuietHours Quiet { get; } = lessons.Value.Quiet;
 
-    public TimeZoneInfo Zone => gateway.Value.CityTimeZone;
+    public TimeZoneInfo Zone { get; } = gateway.Value.CityTimeZone;
 
     public DateOnly Today(DateTimeOffset now) => CityTime.Date(now, Zone);
 
