@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Gateway.Inbound;
 using Gateway.Templates;
 
@@ -58,6 +59,7 @@ public sealed class CourseCatalog
         foreach (var number in courses.GroupBy(c => c.Number).Where(g => g.Count() > 1))
             errors.Add($"courses {string.Join(", ", number.Select(c => c.Key))} share the number {number.Key}");
         IndexWords(courses, errors);
+        CheckNextCourses(courses, errors);
         ContentRules.ThrowIfAny(errors, "templates/courses");
         Courses = courses;
     }
@@ -119,6 +121,19 @@ public sealed class CourseCatalog
             foreach (var (longer, other) in _hanPrefixes.Where(p => p.Course != course && p.Word.Length > word.Length && p.Word.Contains(word)))
                 errors.Add($"courses: the Chinese word \"{word}\" of '{course.Key}' is inside \"{longer}\" of '{other.Key}'");
         _hanPrefixes.Sort((a, b) => b.Word.Length.CompareTo(a.Word.Length));
+    }
+
+    // A completion message sends the learner on to another course ("reply JOIN 13"): that course must exist.
+    private static void CheckNextCourses(List<Course> courses, List<string> errors)
+    {
+        foreach (var c in courses)
+            foreach (var (language, pattern) in new[] { ("en", @"JOIN ?(\d+)"), ("zh", @"订阅 ?(\d+)") })
+                foreach (Match m in Regex.Matches(c.Completion.In(language), pattern))
+                {
+                    var number = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+                    if (number == c.Number || courses.All(other => other.Number != number))
+                        errors.Add($"courses/{c.Key}.yaml completion: the {language} text points to course {number}, which is {(number == c.Number ? "this course" : "not a course")}");
+                }
     }
 
     private static IEnumerable<string> Words(int number, string key, Bilingual title, IEnumerable<string> aliases) =>
