@@ -32,8 +32,6 @@ public sealed class Enrolment
     /// <summary>The status of the last lesson's outbound row now.</summary>
     public string? LastMessageStatus { get; init; }
     public DateTime? LastSentAt { get; init; }
-    /// <summary>The city date of the last lesson (a date; DateTime for Dapper).</summary>
-    public DateTime? LastSentOn { get; init; }
     public DateTime? CompletedAt { get; init; }
 
     public bool IsCompleted => CompletedAt is not null;

@@ -26,12 +26,14 @@ public sealed class Enrolments(CourseCatalog courses, Subscribers subscribers, O
         SELECT delivery_hour::int FROM subscribers WHERE id = @SubscriberId;
         SELECT e.id, e.subscriber_id, e.course, e.channel, e.enrolled_at, e.next_lesson::int AS next_lesson,
                e.last_lesson::int AS last_lesson, e.last_message_id, m.status AS last_message_status,
-               e.last_sent_at, e.last_sent_on::timestamp AS last_sent_on, e.completed_at
+               e.last_sent_at, e.completed_at
           FROM enrolments e
           LEFT JOIN outbound_messages m ON m.id = e.last_message_id
          WHERE e.subscriber_id = @SubscriberId
          ORDER BY e.id
         """;
+
+    private const string SelectLearnerForUpdateSql = SelectLearnerSql + "   FOR UPDATE OF e\n";
 
     /// <summary>
     /// The subscriber's delivery hour and enrolments. <paramref name="lockRows"/> (inside <paramref name="tx"/>) locks the
@@ -39,8 +41,7 @@ public sealed class Enrolments(CourseCatalog courses, Subscribers subscribers, O
     /// </summary>
     public async Task<Learner> ReadAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long subscriberId, bool lockRows, CancellationToken ct)
     {
-        var sql = lockRows ? SelectLearnerSql.TrimEnd() + "\n   FOR UPDATE OF e" : SelectLearnerSql;
-        await using var read = await conn.QueryMultipleAsync(new CommandDefinition(sql, new { SubscriberId = subscriberId }, tx, cancellationToken: ct));
+        await using var read = await conn.QueryMultipleAsync(new CommandDefinition(lockRows ? SelectLearnerForUpdateSql : SelectLearnerSql, new { SubscriberId = subscriberId }, tx, cancellationToken: ct));
         var hour = await read.ReadSingleOrDefaultAsync<int?>() ?? 8;
         var enrolments = (await read.ReadAsync<Enrolment>()).AsList();
         return new Learner(hour, enrolments);
