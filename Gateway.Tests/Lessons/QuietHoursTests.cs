@@ -15,7 +15,8 @@ public sealed class QuietHoursTests
     public static TheoryData<ParseCase> Texts => new()
     {
         new("the default", "21:00-08:00", "21:00-08:00"),
-        new("single-digit hours and spaces", " 9:30 - 7:05 ", "09:30-07:05"),
+        new("spaces around the dash", " 21:30 - 07:05 ", "21:30-07:05"),
+        new("single-digit hours (HH:mm, as Broadcasts reads it)", "9:30-7:05", null),
         new("a daytime window", "12:00-13:00", "12:00-13:00"),
         new("a window with no whole hour in it", "23:30-00:00", "23:30-00:00"),
         new("empty", "", null),

@@ -4,7 +4,7 @@ namespace Gateway.Lessons;
 
 public sealed class LessonOptions
 {
-    /// <summary>City time (TIME_ZONE) in which no scheduled lesson or tip starts, "start-end" (e.g. 21:00-08:00).</summary>
+    /// <summary>City time (TIME_ZONE) in which no scheduled lesson or tip starts, "HH:mm-HH:mm" (e.g. 21:00-08:00).</summary>
     [ConfigurationKeyName("QUIET_HOURS")]
     public string QuietHours { get; set; } = Lessons.QuietHours.Default.ToString();
 
@@ -15,6 +15,6 @@ public sealed class LessonOptions
 public sealed class LessonOptionsValidator : IValidateOptions<LessonOptions>
 {
     public ValidateOptionsResult Validate(string? name, LessonOptions o) => QuietHours.Parse(o.QuietHours) is null
-        ? ValidateOptionsResult.Fail($"QUIET_HOURS: '{o.QuietHours}' must be start-end in 24-hour city time, e.g. 21:00-08:00, leaving at least one whole hour outside it")
+        ? ValidateOptionsResult.Fail($"QUIET_HOURS: '{o.QuietHours}' must be HH:mm-HH:mm in city time, e.g. 21:00-08:00, leaving at least one whole hour outside it")
         : ValidateOptionsResult.Success;
 }

@@ -14,7 +14,8 @@ public sealed partial record QuietHours(TimeOnly Start, TimeOnly End)
 {
     public static readonly QuietHours Default = new(new TimeOnly(21, 0), new TimeOnly(8, 0));
 
-    /// <summary>"21:00-08:00" (start-end, 24-hour clock; the window may cross midnight). Null when unreadable.</summary>
+    /// <summary>"21:00-08:00" (HH:mm-HH:mm, 24-hour clock; the window may cross midnight). Null when unreadable, or when
+    /// it leaves no whole hour to deliver at.</summary>
     public static QuietHours? Parse(string? text)
     {
         var m = Format().Match(text?.Trim() ?? "");
@@ -73,6 +74,7 @@ public sealed partial record QuietHours(TimeOnly Start, TimeOnly End)
 
     private static string Text(int hour) => hour.ToString(CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"^([01]?[0-9]|2[0-3]):([0-5][0-9])\s*-\s*([01]?[0-9]|2[0-3]):([0-5][0-9])$")]
+    // HH:mm-HH:mm, as the Broadcasts slice reads the same setting (spaces around the dash allowed).
+    [GeneratedRegex(@"^([01][0-9]|2[0-3]):([0-5][0-9])\s*-\s*([01][0-9]|2[0-3]):([0-5][0-9])$")]
     private static partial Regex Format();
 }
