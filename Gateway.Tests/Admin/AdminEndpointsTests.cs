@@ -38,7 +38,7 @@ public sealed class AdminEndpointsTests(AdminEndpointsTests.App app) : IClassFix
 
         var s = await GetJson("/api/subscribers/+8613800000201");
 
-        Assert.Equal(["phone", "status", "language", "topics", "region", "createdAt", "optedOutAt"], s.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["phone", "status", "language", "topics", "region", "createdAt", "optedOutAt", "courses"], s.EnumerateObject().Select(p => p.Name));
         Assert.Equal("+8613800000201", s.GetProperty("phone").GetString());
         Assert.Equal("active", s.GetProperty("status").GetString());
         Assert.Equal("zh", s.GetProperty("language").GetString());

@@ -78,7 +78,7 @@ public sealed class InboundConversationTests(TwilioWebhookApp app) : IClassFixtu
         new("join by Chinese alias with words after it", [Says("订阅每日提示", "每日健康小贴士")], "active", "zh", ["tips"]),
         new("join by key", [Says("join notices", "Prevention notices")], "active", "en", ["notices"]),
         new("join twice", [Says("JOIN 1", "You will receive"), Says("JOIN 1", "You already receive Prevention notices")], "active", "en", ["notices"]),
-        new("join an unknown topic: the topic list, nothing done", [Says("JOIN 11", "We have no topic \"11\". Topics: 1 Prevention notices")], "active", "en", []),
+        new("join an unknown topic: the topic list, nothing done", [Says("JOIN 55", "We have no topic \"55\". Topics: 1 Prevention notices")], "active", "en", []),
         new("join with a typo in the keyword", [Says("JIOn 2", "We read \"JION\" as JOIN. You will receive Daily health tip")], "active", "en", ["tips"]),
         new("leave by number", [Says("JOIN 2", "Daily"), Says("JOIN 3", "lessons"), Says("STOP 2", "You will no longer receive Daily health tip. Reply JOIN 2")],
             "active", "en", ["lessons"]),
@@ -105,7 +105,7 @@ public sealed class InboundConversationTests(TwilioWebhookApp app) : IClassFixtu
         new("倾诉", [Says("我想倾诉", "心理咨询师会尽快")], "active", "zh", []),
         new("crisis words in English", [Says("I want to kill myself", HotlineNumber)], "active", "en", []),
         new("crisis beats STOP", [Says("STOP 我想死", "400-161-9995")], "active", "zh", []),
-        new("NEXT is for the lessons slice: help for now", [Says("NEXT", "Not understood. " + HelpEn)], "active", "en", []),
+        new("NEXT without a course: how to join one", [Says("NEXT", "You are not on a course. Reply JOIN + number: 11 Hygiene for children")], "active", "en", []),
     }.Select((c, i) => c with { Index = i }).ToArray();
 
     public static TheoryData<Case> Cases => new(AllCases);

@@ -75,6 +75,8 @@ public sealed class CourseCatalogTests
         new("typo in a field name", "courses/hygiene-kids.yaml", "summary:", "sumary:", "line"),
         new("number in the topic range", "courses/hygiene-kids.yaml", "number: 11", "number: 3", "must be 11-99"),
         new("two courses share a number", "courses/hygiene-kids.yaml", "number: 11", "number: 12", "share the number 12"),
+        new("completion points to a course that does not exist", "courses/hygiene-kids.yaml", "reply JOIN 12 for", "reply JOIN 19 for", "points to course 19, which is not a course"),
+        new("completion points to itself", "courses/hygiene-kids.yaml", "回复 订阅12", "回复 订阅11", "the zh text points to course 11, which is this course"),
     };
 
     [Theory, MemberData(nameof(Defects))]

@@ -1,6 +1,9 @@
+using Gateway.Delivery;
 using Gateway.Hosting;
+using Gateway.Lessons;
 using Gateway.Subscriptions;
 using Gateway.Support;
+using Gateway.Tests.Support;
 using Gateway.Ussd;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -19,10 +22,13 @@ public sealed class HandleUssdTests
         var clock = new FakeTimeProvider();
         var options = Options.Create(new GatewayOptions { DefaultLanguage = "en" });
         var subscribers = new Subscribers(db, clock);
+        var courses = new CourseCatalog(RepoPaths.Templates);
+        var enrolments = new Enrolments(courses, subscribers, new Outbox(clock, Options.Create(new DeliveryOptions())),
+            new DailySchedule(Options.Create(new LessonOptions()), options), clock);
         var handle = new HandleUssd(UssdTestMenus.Real, new UssdSessions(db, clock, options),
             new UssdActions(db, subscribers, new SubscriberPreferences(),
                 new DeleteSubscriberData(db, subscribers, clock, NullLogger<DeleteSubscriberData>.Instance),
-                new OpenSupportRequest(clock, NullLogger<OpenSupportRequest>.Instance), NullLogger<UssdActions>.Instance),
+                new OpenSupportRequest(clock, NullLogger<OpenSupportRequest>.Instance), courses, enrolments, NullLogger<UssdActions>.Instance),
             options, NullLogger<HandleUssd>.Instance);
 
         var reply = await handle.HandleAsync(new UssdRequest("ATUid_busy", "+8613800000501", "*384*123#", null, ""), CancellationToken.None);

@@ -56,7 +56,7 @@ public sealed class UssdMenuTests
         new("language screen: English", Who.Unknown, "3 2 2", "language", Action: "set-language::en"),
         new("after choosing a language: back to my subscriptions, in it, with a message", Who.Unknown, "3 2 2 =done", "subscriptions", Language: "en", Above: "say:set-language.done"),
         new("tip hour: the list of hours", Who.Unknown, "3 3", "tip-hour"),
-        new("tip hour: the 15th choice is 21:00", Who.Unknown, "3 3 15", "tip-hour", Action: "set-tip-hour:21"),
+        new("tip hour: the 13th choice is 20:00", Who.Unknown, "3 3 13", "tip-hour", Action: "set-tip-hour:20"),
         new("tip hour: back to my subscriptions with a message", Who.Unknown, "3 3 1 =done", "subscriptions", Above: "say:set-tip-hour.done"),
         new("counsellor: asking for a call back", Who.Unknown, "4 1", "counsellor", Action: "request-callback"),
         new("counsellor: the request is recorded and the session ends", Who.Unknown, "4 1 =recorded", "counsellor", End: true),

@@ -28,10 +28,10 @@ public sealed class UssdMenusTests
         new("a topic action on a screen about no topic", "        action: request-callback", "        action: toggle-topic", "action 'toggle-topic' is about a topic"),
         new("a screen longer than 182 characters", "en: \"A counsellor can call you back, in private. In danger now? Call 120 or 110.\" }",
             "en: \"" + new string('a', 170) + "\" }", "en screen 'counsellor' is "),
-        new("a list header that leaves no room for an item", "en: \"Send my daily tip at:\" }", "en: \"" + new string('a', 170) + "\" }",
-            "screen 'tip-hour' (en): the hours item '7' does not fit"),
+        new("a list header that leaves no room for an item", "en: \"Send my daily tip and lessons at:\" }", "en: \"" + new string('a', 170) + "\" }",
+            "screen 'tip-hour' (en): the hours item '8' does not fit"),
         new("a list header that changes with the facts", "en: \"Lessons by SMS:\" }", "en: \"Lessons by SMS for {phone}:\" }", "unknown placeholder {phone}"),
-        new("hours outside the day", "tip_hours: { from: 7, to: 21 }", "tip_hours: { from: 7, to: 25 }", "tip_hours"),
+        new("hours outside the day", "tip_hours: { from: 8, to: 20 }", "tip_hours: { from: 8, to: 25 }", "tip_hours"),
         new("resume without its choices", "        action: start-over", "        go: main", "must offer the actions continue and start-over"),
     };
 

@@ -1,5 +1,6 @@
 using Gateway.Hosting;
 using Gateway.Inbound;
+using Gateway.Lessons;
 using Gateway.Phones;
 using Gateway.Subscriptions;
 using Gateway.Support;
@@ -23,6 +24,10 @@ public static class AdminEndpoints
         view.MapGet("/subscribers/{phone}", GetSubscriber);
         view.MapGet("/subscribers/{phone}/consent", ListConsent);
         view.MapGet("/inbox", ListInbox);
+        view.MapGet("/courses", ListCourses);
+
+        var edit = api.MapGroup("").RequireAuthorization(AdminPolicies.Edit);
+        edit.MapPost("/subscribers/{phone}/enrolments", EnrolInCourse).WithRequestSizeLimit(16 * 1024);
 
         var counsel = api.MapGroup("/support").RequireAuthorization(AdminPolicies.Counsel);
         counsel.MapGet("/requests", ListSupportRequests);
@@ -31,7 +36,8 @@ public static class AdminEndpoints
 
     // ---- Subscribers ------------------------------------------------------------------------------------------
 
-    private static async Task<IResult> GetSubscriber(string phone, GetSubscriber get, IOptions<GatewayOptions> options, CancellationToken ct)
+    private static async Task<IResult> GetSubscriber(string phone, GetSubscriber get, ListCoursePositions positions, IOptions<GatewayOptions> options,
+        CancellationToken ct)
     {
         var (e164, problem) = ReadPhone(phone, options.Value);
         if (problem is not null)
@@ -48,6 +54,7 @@ public static class AdminEndpoints
                 region = profile.Region,
                 createdAt = Utc(profile.CreatedAt),
                 optedOutAt = Utc(profile.OptedOutAt),
+                courses = (await positions.HandleAsync(e164!, ct)).Select(CoursePositionJson),
             });
     }
 
@@ -68,6 +75,69 @@ public static class AdminEndpoints
             occurredAt = Utc(e.OccurredAt),
         }));
     }
+
+    // ---- Courses (Lessons) -------------------------------------------------------------------------------------
+
+    private static async Task<IResult> ListCourses(ListCourses list, CancellationToken ct) =>
+        Results.Ok((await list.HandleAsync(ct)).Select(c => new
+        {
+            key = c.Course.Key,
+            number = c.Course.Number,
+            title = new { zh = c.Course.Title.Zh, en = c.Course.Title.En },
+            lessons = c.Course.Lessons.Count,
+            enrolments = c.Enrolments,
+            completed = c.Completed,
+            completionRate = c.CompletionRate,
+        }));
+
+    /// <param name="Course">The course's key or number ("hygiene-kids", "11"), or any name residents may type.</param>
+    public sealed record EnrolmentRequest(string? Course);
+
+    private static async Task<IResult> EnrolInCourse(string phone, EnrolmentRequest? request, EnrolInCourse enrol, CourseCatalog courses,
+        IOptions<GatewayOptions> options, HttpContext http, CancellationToken ct)
+    {
+        var (e164, problem) = ReadPhone(phone, options.Value);
+        if (problem is not null)
+            return problem;
+        if (string.IsNullOrWhiteSpace(request?.Course))
+            return Results.Problem(statusCode: 400, detail: "course: required (a course key or number)");
+        if (courses.Resolve(request.Course) is not { } course)
+            return Results.Problem(statusCode: 422, detail: $"course: no course '{request.Course}'; courses: {courses.Menu("en")}");
+
+        var (result, enrolment) = await enrol.HandleAsync(e164!, course, http.User.Caller().Name, ct);
+        return result switch
+        {
+            EnrolmentResult.UnknownSubscriber => Results.Problem(statusCode: 404,
+                detail: $"phone: no subscriber {Phone.Mask(e164)}; only a number that has texted or dialled the gateway can be enrolled"),
+            EnrolmentResult.OptedOut => Results.Problem(statusCode: 409,
+                detail: $"phone: {Phone.Mask(e164)} opted out of all messages; only the resident can opt back in"),
+            EnrolmentResult.Already => Results.Ok(EnrolmentJson(course, enrolment!)),
+            _ => Results.Created($"/api/subscribers/{Uri.EscapeDataString(e164!)}", EnrolmentJson(course, enrolment!)),
+        };
+    }
+
+    private static object EnrolmentJson(Course course, Enrolment e) => new
+    {
+        course = course.Key,
+        number = course.Number,
+        nextLesson = e.LessonDue,
+        lessons = course.Lessons.Count,
+        channel = e.Channel,
+        enrolledAt = Utc(e.EnrolledAt),
+    };
+
+    private static object CoursePositionJson(CoursePosition p) => new
+    {
+        course = p.Course,
+        number = p.Number,
+        nextLesson = p.NextLesson,
+        lessons = p.Lessons,
+        lastLesson = p.LastLesson,
+        lastLessonStatus = p.LastLessonStatus,
+        channel = p.Channel,
+        enrolledAt = Utc(p.EnrolledAt),
+        completedAt = Utc(p.CompletedAt),
+    };
 
     // ---- Inbox ------------------------------------------------------------------------------------------------
 

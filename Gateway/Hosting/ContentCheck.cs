@@ -18,6 +18,7 @@ public sealed class ContentCheck(IServiceProvider services, ILogger<ContentCheck
         services.GetRequiredService<Ussd.UssdMenu>();
         services.GetRequiredService<Inbound.KeywordParser>();
         services.GetRequiredService<TopicCatalog>();
+        Lessons.LessonContentCheck.Run(services);
         log.LogInformation("Content loaded from {Folder}", services.GetRequiredService<TemplatesFolder>().Path);
         return Task.CompletedTask;
     }

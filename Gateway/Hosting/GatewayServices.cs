@@ -1,6 +1,7 @@
 using Gateway.Data;
 using Gateway.Delivery;
 using Gateway.Inbound;
+using Gateway.Lessons;
 using Gateway.Subscriptions;
 using Gateway.Providers.Simulator;
 using Gateway.Providers.Twilio;
@@ -36,6 +37,7 @@ public static class GatewayServices
         services.AddInbound();
         services.AddSupport();
         services.AddUssd();
+        services.AddLessons();
         return builder;
     }
 

@@ -9,5 +9,8 @@ public static class RecurringJobs
     {
         jobs.AddOrUpdate<Ussd.PurgeUssdSessionsJob>("ussd:purge-sessions", j => j.RunAsync(CancellationToken.None), Cron.Hourly());
         jobs.AddOrUpdate<Inbound.FinishUnhandledMessages>(Inbound.FinishUnhandledMessages.JobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        // The planner reads the city time from the clock, so its cron is plain UTC; a missed run is made good by the next.
+        jobs.AddOrUpdate<Lessons.QueueLessonsAndTipsJob>(Lessons.QueueLessonsAndTipsJob.JobId, j => j.RunAsync(CancellationToken.None),
+            Lessons.QueueLessonsAndTipsJob.Cron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc, MisfireHandling = MisfireHandlingMode.Relaxed });
     }
 }

@@ -1,6 +1,7 @@
 using Dapper;
 using Gateway.Data;
 using Gateway.Hosting;
+using Gateway.Lessons;
 using Gateway.Subscriptions;
 using Gateway.Support;
 using Gateway.Templates;
@@ -15,6 +16,9 @@ public sealed record InboundContext(long InboundId, InboundSms Sms, ParsedMessag
 {
     /// <summary>Replies go out in the subscriber's language, never in the language the message happened to be in.</summary>
     public string Language => Subscriber.Language;
+
+    /// <summary>The sender's delivery hour and enrolments: read only for course intents (JOIN 12, NEXT, REPEAT, STOP 12).</summary>
+    public Learner? Learner { get; init; }
 }
 
 /// <summary>What a message comes to: the intent recorded with it, the reply (null: acknowledge, say nothing),
@@ -41,6 +45,9 @@ public sealed partial class InboundRouter(
     MessageTexts texts,
     OpenSupportRequest support,
     SenderCache senders,
+    CourseCatalog courses,
+    Enrolments enrolments,
+    DailySchedule schedule,
     IOptions<GatewayOptions> gateway,
     IOptions<SupportOptions> supportOptions,
     TimeProvider clock,
@@ -51,9 +58,9 @@ public sealed partial class InboundRouter(
     private static readonly HashSet<Intent> AnsweredWhileOptedOut = [Intent.Crisis, Intent.OptIn, Intent.Yes, Intent.Join, Intent.Help];
 
     // These are still carried out for an opted-out number, without a reply: they never add messages (a second
-    // STOP, leaving a topic, a language preference), or a person asked for a person (TALK opens a request that a
-    // counsellor sees). Anything else from an opted-out number is only stored.
-    private static readonly HashSet<Intent> CarriedOutSilentlyWhileOptedOut = [Intent.OptOutAll, Intent.Leave, Intent.Language, Intent.Talk];
+    // STOP, leaving a topic or course, a language or delivery-hour preference), or a person asked for a person (TALK opens
+    // a request that a counsellor sees). Anything else from an opted-out number (NEXT, REPEAT) is only stored.
+    private static readonly HashSet<Intent> CarriedOutSilentlyWhileOptedOut = [Intent.OptOutAll, Intent.Leave, Intent.Language, Intent.Talk, Intent.Time];
 
     /// <summary>What the message says. Our parser decides; the provider's own keyword reading (Twilio's OptOutType)
     /// only fills in when we understood nothing: Twilio has then already blocked or unblocked the number, and our
@@ -153,6 +160,7 @@ public sealed partial class InboundRouter(
     private async Task<(InboundResult? Result, bool Stored)> TryRouteAsReadAsync(NpgsqlConnection conn, InboundContext context,
         NpgsqlBatchCommand? store, CancellationToken ct)
     {
+        context = await WithLearnerAsync(conn, null, context, ct);
         var (outcome, reply) = Decide(context);
         var asRead = new
         {
@@ -211,7 +219,7 @@ public sealed partial class InboundRouter(
         }
         var subscriber = await subscribers.FindOrCreateAsync(conn, tx, sms.From, LanguageOfNewSubscriber(parsed), ct);   // locks the row
         var topicKeys = (await subscribers.TopicsAsync(conn, tx, subscriber.Id, ct)).Order(StringComparer.Ordinal).ToList();
-        var context = new InboundContext(inboundId, sms, parsed, subscriber, topicKeys);
+        var context = await WithLearnerAsync(conn, tx, new InboundContext(inboundId, sms, parsed, subscriber, topicKeys), ct);
 
         var (outcome, reply) = Decide(context);
         await using var batch = new NpgsqlBatch(conn, tx);
@@ -247,16 +255,19 @@ public sealed partial class InboundRouter(
         return new InboundOutcome(Name(intent), null);
     }
 
-    /// <summary>The route table: one method per intent. Course intents (Next, Repeat, Time, and JOIN with a
-    /// course number) belong to the lessons slice; until it adds its methods here they get the help menu.</summary>
+    /// <summary>The route table: one method per intent. JOIN and STOP with a course rather than a topic, NEXT, REPEAT
+    /// and TIME are the lessons' (InboundRouter.Lessons.cs).</summary>
     private InboundOutcome DecideByIntent(InboundContext c) => c.Parsed.Intent switch
     {
         Intent.Crisis => Crisis(c),
         Intent.OptOutAll => OptOutAll(c),
         Intent.OptIn => OptIn(c),
         Intent.Yes when c.Subscriber.IsOptedOut => OptIn(c),   // YES only means "opt me back in" after an opt-out
-        Intent.Join => JoinTopic(c),
-        Intent.Leave => LeaveTopic(c),
+        Intent.Join => CourseNamed(c.Parsed) is { } course ? JoinCourse(c, course) : JoinTopic(c),
+        Intent.Leave => CourseNamed(c.Parsed) is { } course ? LeaveCourse(c, course) : LeaveTopic(c),
+        Intent.Next => NextLesson(c),
+        Intent.Repeat => RepeatLesson(c),
+        Intent.Time => SetDeliveryTime(c),
         Intent.Help => Help(c),
         Intent.Language => ChangeLanguage(c),
         Intent.Talk => Talk(c),

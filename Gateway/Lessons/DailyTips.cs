@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Gateway.Templates;
 
 namespace Gateway.Lessons;
@@ -8,6 +10,13 @@ public sealed class DailyTips
     public const int MaxSegments = 1;
 
     public IReadOnlyList<Bilingual> Tips { get; }
+
+    /// <summary>
+    /// A stable name for each tip, in pool order: a hash of its two texts. The per-subscriber rotation remembers tips by
+    /// it, so adding, removing or reordering tips never makes anyone receive a tip twice within a cycle (an edited
+    /// tip counts as a new one).
+    /// </summary>
+    public IReadOnlyList<string> Keys { get; }
 
     public DailyTips(TemplatesFolder folder) : this(folder.Path) { }
 
@@ -28,11 +37,16 @@ public sealed class DailyTips
         }
         ContentRules.ThrowIfAny(errors, "templates/tips.yaml");
         Tips = tips;
+        Keys = tips.Select(Key).ToList();
     }
+
+    public static string Key(Bilingual tip) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(tip.Zh + "\n" + tip.En)))[..16].ToLowerInvariant();
 
     /// <summary>
     /// The tip of the day for a city-local date: the pool in file order, one a day, round and round.
-    /// The USSD "today's tip" screen uses it, and the daily tip SMS should too, so both show the same tip.
+    /// The USSD "today's tip" screen shows it; the daily tip SMS starts each subscriber's pick from it
+    /// (<see cref="QueueDailyTips"/>), so a subscriber who gets every day's tip gets the same tip the menu shows.
     /// </summary>
     public Bilingual ForDay(DateOnly cityDate) => Tips[IndexForDay(cityDate, Tips.Count)];
 

@@ -47,7 +47,8 @@ public sealed class DeleteSubscriberData(NpgsqlDataSource db, Subscribers subscr
          WHERE phone_hash = @PhoneHash AND (phone IS NOT NULL OR subscriber_id IS NOT NULL)
         """;
 
-    // Subscriptions go with it (ON DELETE CASCADE).
+    // Subscriptions, course enrolments and the daily-tip rotation go with it (ON DELETE CASCADE); the course opt-ins
+    // ('course:<key>') go with the other opt-ins above.
     private const string DeleteSubscriberSql = "DELETE FROM subscribers WHERE id = @Id";
 
     private const string InsertErasureSql = """

@@ -1,10 +1,11 @@
 using Dapper;
+using Gateway.Data;
 using Npgsql;
 
 namespace Gateway.Subscriptions;
 
 /// <summary>
-/// A subscriber's own settings that are not consent: the language we write in and the local hour of the daily tip.
+/// A subscriber's own settings that are not consent: the language we write in and the local hour of the daily tip and lessons.
 /// Used by the USSD menu; the SMS keywords for language and time should call the same methods.
 /// </summary>
 public sealed class SubscriberPreferences
@@ -25,5 +26,13 @@ public sealed class SubscriberPreferences
         ArgumentOutOfRangeException.ThrowIfNegative(hour);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(hour, 23);
         await conn.ExecuteAsync(new CommandDefinition(SetDeliveryHourSql, new { SubscriberId = subscriberId, Hour = (short)hour }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>The statement of <see cref="SetDeliveryHourAsync"/>, for one batch (the inbound webhook's TIME 19).</summary>
+    public static NpgsqlBatchCommand SetDeliveryHourCommand(long subscriberId, int hour)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(hour);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(hour, 23);
+        return Batch.Command(SetDeliveryHourSql, new { SubscriberId = subscriberId, Hour = (short)hour });
     }
 }

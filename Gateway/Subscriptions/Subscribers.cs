@@ -113,6 +113,13 @@ public sealed class Subscribers(NpgsqlDataSource db, TimeProvider clock)
         yield return Batch.Command(InsertConsentSql, args);
     }
 
+    /// <summary>
+    /// The ledger row alone, for a consent kept outside subscriptions: enrolling in a course (scope 'course:&lt;key&gt;')
+    /// is an opt-in to that course's lessons, and leaving it an opt-out. The caller makes the change in the same batch.
+    /// </summary>
+    public NpgsqlBatchCommand ConsentCommand(Subscriber subscriber, bool optIn, string scope, string? keyword, string channel) =>
+        Batch.Command(InsertConsentSql, Args(subscriber, optIn ? "opt_in" : "opt_out", scope, keyword, channel));
+
     /// <summary>The statement of <see cref="SetLanguageAsync"/>.</summary>
     public static NpgsqlBatchCommand SetLanguageCommand(long subscriberId, string language) =>
         Batch.Command(SetLanguageSql, new { SubscriberId = subscriberId, Language = language });

@@ -27,6 +27,20 @@ public static class MessageKeys
     public const string LanguageNameZh = "language_name_zh";
     public const string LanguageNameEn = "language_name_en";
 
+    // ---- Courses and the delivery hour (Inbound/InboundRouter.Lessons.cs) ----
+    public const string CourseJoined = "course_joined";
+    public const string FirstLessonSoon = "first_lesson_soon";
+    public const string FirstLessonToday = "first_lesson_today";
+    public const string FirstLessonTomorrow = "first_lesson_tomorrow";
+    public const string CourseAlready = "course_already";
+    public const string CourseLeft = "course_left";
+    public const string CourseNotJoined = "course_not_joined";
+    public const string NoCourse = "no_course";
+    public const string CoursesFinished = "courses_finished";
+    public const string NothingToRepeat = "nothing_to_repeat";
+    public const string TimeSet = "time_set";
+    public const string TimeChoose = "time_choose";
+
     public static readonly IReadOnlyDictionary<string, string[]> All = new Dictionary<string, string[]>
     {
         [Help] = ["menu"],
@@ -50,5 +64,17 @@ public static class MessageKeys
         [StatusOptedOut] = [],
         [LanguageNameZh] = [],
         [LanguageNameEn] = [],
+        [CourseJoined] = ["course", "number", "lessons", "hour", "when"],
+        [FirstLessonSoon] = [],
+        [FirstLessonToday] = ["hour"],
+        [FirstLessonTomorrow] = ["hour"],
+        [CourseAlready] = ["course", "lesson", "lessons"],
+        [CourseLeft] = ["course", "number"],
+        [CourseNotJoined] = ["course"],
+        [NoCourse] = ["courses"],
+        [CoursesFinished] = ["courses"],
+        [NothingToRepeat] = ["course"],
+        [TimeSet] = ["hour"],
+        [TimeChoose] = ["hours"],
     };
 }

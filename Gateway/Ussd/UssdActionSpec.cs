@@ -19,6 +19,7 @@ public sealed record UssdActionSpec(string Name, string? ItemKind, string[]? Men
     public const string RequestCallback = "request-callback";
     public const string EnrolCourse = "enrol-course";
     public const string NextLesson = "next-lesson";
+    public const string ResubscribeCourse = "resubscribe-course";
     public const string Continue = "continue";
     public const string StartOver = "start-over";
 
@@ -36,8 +37,11 @@ public sealed record UssdActionSpec(string Name, string? ItemKind, string[]? Men
         new UssdActionSpec(OptOutAll, null, null, ["done"]),
         new UssdActionSpec(DeleteMyData, null, null, ["deleted", "nothing"]),
         new UssdActionSpec(RequestCallback, null, null, ["recorded"]),
-        new UssdActionSpec(EnrolCourse, UssdMenus.Course, null, ["enrolled", "already", "unavailable"]),
-        new UssdActionSpec(NextLesson, UssdMenus.Course, null, ["sent", "finished", "not-enrolled", "unavailable"]),
+        // A number that opted out of everything is asked first (needs-opt-in), as for topics.
+        new UssdActionSpec(EnrolCourse, UssdMenus.Course, null, ["enrolled", "already", "needs-opt-in"]),
+        // The explicit "yes, start again" of a number that had opted out of everything, for a course.
+        new UssdActionSpec(ResubscribeCourse, UssdMenus.Course, null, ["enrolled"]),
+        new UssdActionSpec(NextLesson, UssdMenus.Course, null, ["sent", "finished", "not-enrolled", "needs-opt-in"]),
         new UssdActionSpec(Continue, null, null, [], Pure: true),
         new UssdActionSpec(StartOver, null, null, [], Pure: true),
     }.ToDictionary(a => a.Name);

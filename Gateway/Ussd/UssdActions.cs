@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dapper;
+using Gateway.Lessons;
 using Gateway.Phones;
 using Gateway.Subscriptions;
 using Gateway.Support;
@@ -14,11 +15,12 @@ public sealed record UssdActionResult(string Outcome, bool SessionErased = false
 /// <summary>
 /// Everything a USSD menu choice does to the world, one method per action, all in this file: subscriptions and
 /// consent through <see cref="Subscribers"/> (ledgered with channel 'ussd'), preferences, opt-out, deletion.
-/// Counsellor callbacks go to the Support slice's queue. Enrolling in a course and the next lesson by SMS belong to
-/// the Lessons slice and answer "unavailable" until they are wired here; the menu then gives the SMS keyword instead.
+/// Counsellor callbacks go to the Support slice's queue; courses and lessons to the Lessons slice's
+/// <see cref="Enrolments"/> (a lesson asked for here is queued as an SMS, like NEXT).
 /// </summary>
 public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, SubscriberPreferences preferences,
-    DeleteSubscriberData deleteData, OpenSupportRequest supportRequests, ILogger<UssdActions> log)
+    DeleteSubscriberData deleteData, OpenSupportRequest supportRequests, CourseCatalog courses, Enrolments enrolments,
+    ILogger<UssdActions> log)
 {
     /// <param name="language">The session's language: a number we do not know yet is created in it.</param>
     public async Task<UssdActionResult> PerformAsync(UssdActionRequest action, string phone, string language, CancellationToken ct)
@@ -32,8 +34,9 @@ public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, Su
             UssdActionSpec.OptOutAll => await OptOutAllAsync(phone, language, ct),
             UssdActionSpec.DeleteMyData => await DeleteMyDataAsync(phone, ct),
             UssdActionSpec.RequestCallback => await RequestCallbackAsync(phone, language, ct),
-            UssdActionSpec.EnrolCourse => EnrolInCourse(phone, action.Item!),
-            UssdActionSpec.NextLesson => SendNextLesson(phone, action.Item!),
+            UssdActionSpec.EnrolCourse => await EnrolInCourseAsync(phone, Course(action.Item!), language, ct),
+            UssdActionSpec.ResubscribeCourse => await ResubscribeToCourseAsync(phone, Course(action.Item!), language, ct),
+            UssdActionSpec.NextLesson => await SendNextLessonAsync(phone, Course(action.Item!), ct),
             _ => throw new ArgumentException($"USSD action '{action.Name}' is not performed here", nameof(action)),
         };
         log.LogInformation("USSD {Action} {Item} for {Phone}: {Outcome}", action.Name, action.Item, Phone.Mask(phone), result.Outcome);
@@ -133,12 +136,66 @@ public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, Su
         return new("recorded");
     }
 
-    // WIRING (Lessons slice): enrol the number in the course (an explicit opt-in, ledgered with channel 'ussd';
-    // a number that opted out must confirm first, as for topics) and queue lesson 1 through the Outbox; return
-    // "enrolled", or "already" when it is enrolled. Until then the menu tells the resident to text JOIN <number>.
-    private static UssdActionResult EnrolInCourse(string phone, string course) => new("unavailable");
+    // The menu lists the courses of the catalog, so the item is always one of them.
+    private Course Course(string key) => courses.Find(key) ?? throw new ArgumentException($"no course '{key}'", nameof(key));
 
-    // WIRING (Lessons + Delivery slices): queue the enrolment's next lesson through the Outbox and advance its
-    // position; "sent", "finished" after the last lesson, "not-enrolled". Until then: text NEXT.
-    private static UssdActionResult SendNextLesson(string phone, string course) => new("unavailable");
+    /// <summary>
+    /// "Start this course": enrols the number (ledgered opt-in 'course:&lt;key&gt;', channel ussd); lesson 1 follows by SMS
+    /// at the number's delivery hour. A number we do not know is recorded for it, as for a topic; one that opted out
+    /// of everything is asked first (needs-opt-in). A finished course starts over.
+    /// </summary>
+    private async Task<UssdActionResult> EnrolInCourseAsync(string phone, Course course, string language, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var subscriber = await subscribers.FindOrCreateAsync(conn, tx, phone, language, ct);
+        if (subscriber.IsOptedOut) return new("needs-opt-in");
+        var learner = await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: true, ct);
+        if (learner.In(course.Key) is { IsCompleted: false }) return new("already");
+        await Enrolments.ExecuteAsync(conn, tx, enrolments.EnrolCommands(subscriber, course, ConsentChannel.Ussd, Keyword), ct);
+        await tx.CommitAsync(ct);
+        return new("enrolled");
+    }
+
+    /// <summary>
+    /// The explicit "yes, start again" for a course, from a number that opted out of everything: opts it back in
+    /// (ledgered), to this course only, as <see cref="ResubscribeAsync"/> does for a topic: the topics and other courses it
+    /// had before the opt-out are left, and ledgered as such. A course it was on keeps its place.
+    /// </summary>
+    private async Task<UssdActionResult> ResubscribeToCourseAsync(string phone, Course course, string language, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var subscriber = await subscribers.FindOrCreateAsync(conn, tx, phone, language, ct);
+        var learner = await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: true, ct);
+        var changes = new List<NpgsqlBatchCommand>();
+        if (subscriber.IsOptedOut)
+        {
+            await subscribers.OptInAsync(conn, tx, subscriber, Subscribers.AllTopics, Keyword, ConsentChannel.Ussd, ct);
+            foreach (var stale in await conn.QueryAsync<string>(new CommandDefinition(SelectTopicsSql, new { subscriber.Id }, tx, cancellationToken: ct)))
+                await subscribers.OptOutAsync(conn, tx, subscriber, stale, Keyword, ConsentChannel.Ussd, ct);
+            foreach (var other in learner.Enrolments.Where(e => e.Course != course.Key && !e.IsCompleted))
+                changes.AddRange(enrolments.LeaveCommands(subscriber, other.Course, ConsentChannel.Ussd, Keyword));
+        }
+        if (learner.In(course.Key) is not { IsCompleted: false })
+            changes.AddRange(enrolments.EnrolCommands(subscriber, course, ConsentChannel.Ussd, Keyword));
+        if (changes.Count > 0) await Enrolments.ExecuteAsync(conn, tx, changes, ct);
+        await tx.CommitAsync(ct);
+        return new("enrolled");
+    }
+
+    /// <summary>"Send my next lesson": queues it as an SMS now, exactly as the keyword NEXT does, for this course.</summary>
+    private async Task<UssdActionResult> SendNextLessonAsync(string phone, Course course, CancellationToken ct)
+    {
+        if (await subscribers.FindAsync(phone, ct) is not { } subscriber) return new("not-enrolled");
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var enrolment = (await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: true, ct)).In(course.Key);
+        if (enrolment is null) return new("not-enrolled");
+        if (subscriber.IsOptedOut) return new("needs-opt-in");
+        if (enrolment.IsCompleted) return new("finished");
+        await Enrolments.ExecuteAsync(conn, tx, enrolments.SendNextCommands(enrolment, phone, subscriber.Language)!, ct);
+        await tx.CommitAsync(ct);
+        return new("sent");
+    }
 }

@@ -245,9 +245,9 @@ public sealed class AfricasTalkingUssdTests(AfricasTalkingUssdTests.EnglishApp a
         const string phone = "+8613800000110";
         var s = Session(phone);
         await s.Dial();
-        Assert.Contains("\n15 21:00\n", await s.Send("3*3"));
-        Assert.StartsWith("CON Daily tip now at 21:00\nMy subscriptions", await s.Press("15"));
-        Assert.Equal(21, await app.QuerySingleAsync<int>("SELECT delivery_hour FROM subscribers WHERE phone = @phone", new { phone }));
+        Assert.Contains("\n13 20:00\n", await s.Send("3*3"));
+        Assert.StartsWith("CON Tips and lessons now at 20:00\nMy subscriptions", await s.Press("13"));
+        Assert.Equal(20, await app.QuerySingleAsync<int>("SELECT delivery_hour FROM subscribers WHERE phone = @phone", new { phone }));
     }
 
     [Fact]
@@ -256,7 +256,7 @@ public sealed class AfricasTalkingUssdTests(AfricasTalkingUssdTests.EnglishApp a
         var s = Session("+8613800000111");
         await s.Dial();
         Assert.Contains("120", await s.Send("4*1"));
-        Assert.StartsWith("END To start Hygiene for children, text JOIN 11", await Session("+8613800000111").Send("2*1*1"));
+        Assert.StartsWith("END You joined Hygiene for children: one lesson a day at 8:00.", await Session("+8613800000111").Send("2*1*1"));
         Assert.StartsWith("CON Teach children handwashing", await Session("+8613800000111").Send("2*1"));
     }
 

@@ -7,6 +7,7 @@ namespace Gateway.Tests.Providers.AfricasTalking;
 /// <summary>A list longer than one screen, over HTTP: the tip hours widened to the whole day in a copy of templates/.</summary>
 public sealed class UssdPagingTests(UssdPagingTests.WholeDayApp app) : IClassFixture<UssdPagingTests.WholeDayApp>
 {
+    /// <remarks>Quiet hours 23:30-00:00 contain no whole hour, so every hour may be offered.</remarks>
     public sealed class WholeDayApp : GatewayApp
     {
         private readonly string _templates = CourseCatalogTests.CopyTemplates();
@@ -14,8 +15,9 @@ public sealed class UssdPagingTests(UssdPagingTests.WholeDayApp app) : IClassFix
         protected override void Configure(Dictionary<string, string?> settings)
         {
             var menu = Path.Combine(_templates, "ussd", "menu.yaml");
-            File.WriteAllText(menu, File.ReadAllText(menu).Replace("tip_hours: { from: 7, to: 21 }", "tip_hours: { from: 0, to: 23 }"));
+            File.WriteAllText(menu, File.ReadAllText(menu).Replace("tip_hours: { from: 8, to: 20 }", "tip_hours: { from: 0, to: 23 }"));
             settings["TEMPLATES_PATH"] = _templates;
+            settings["QUIET_HOURS"] = "23:30-00:00";
             settings["DEFAULT_LANGUAGE"] = "en";
         }
 
@@ -33,12 +35,12 @@ public sealed class UssdPagingTests(UssdPagingTests.WholeDayApp app) : IClassFix
         var s = new UssdSession(app.CreateClient(), phone);
         await s.Dial();
         var page1 = await s.Send("3*3");
-        Assert.StartsWith("CON Send my daily tip at:\n1 0:00\n", page1);
+        Assert.StartsWith("CON Send my daily tip and lessons at:\n1 0:00\n", page1);
         Assert.EndsWith("\n98 More\n0 Back", page1);
         Assert.DoesNotContain(" 23:00", page1);
 
         var page2 = await s.Press("98");
-        Assert.StartsWith("CON Send my daily tip at:\n1 ", page2);
+        Assert.StartsWith("CON Send my daily tip and lessons at:\n1 ", page2);
         Assert.Contains(" 23:00\n", page2);
         Assert.EndsWith("\n0 Back", page2);
         Assert.DoesNotContain("98 More", page2);
@@ -48,7 +50,7 @@ public sealed class UssdPagingTests(UssdPagingTests.WholeDayApp app) : IClassFix
         Assert.Equal(page1, await s.Press("0"));
         await s.Press("98");
         var lastChoice = page2.Split('\n').Single(l => l.EndsWith(" 23:00")).Split(' ')[0];
-        Assert.StartsWith("CON Daily tip now at 23:00\nMy subscriptions", await s.Press(lastChoice));
+        Assert.StartsWith("CON Tips and lessons now at 23:00\nMy subscriptions", await s.Press(lastChoice));
         Assert.Equal(23, await app.QuerySingleAsync<int>("SELECT delivery_hour FROM subscribers WHERE phone = @phone", new { phone }));
 
         await s.Send(s.History + "*3*98");
