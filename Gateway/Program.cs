@@ -1,6 +1,7 @@
 using Gateway.Hosting;
 using Gateway.Providers.AfricasTalking;
 using Gateway.Admin;
+using Gateway.Broadcasts;
 using Gateway.Providers.Simulator;
 using Gateway.Providers.Twilio;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ try
     app.MapTwilioSms();
     app.MapAdminApi();
     app.MapTwilioStatus();
+    app.MapBroadcasts();
 
     await app.RunAsync();
     return 0;

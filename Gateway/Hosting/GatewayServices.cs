@@ -1,4 +1,5 @@
 using Gateway.Admin;
+using Gateway.Broadcasts;
 using Gateway.Data;
 using Gateway.Delivery;
 using Gateway.Inbound;
@@ -67,6 +68,7 @@ public static class GatewayServices
         services.AddSingleton<Subscriptions.GetSubscriber>();
         services.AddSingleton<Subscriptions.ListConsentEvents>();
         services.AddSingleton<ListInbox>();
+        services.AddBroadcasts();
         return builder;
     }
 

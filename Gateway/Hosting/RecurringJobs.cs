@@ -9,5 +9,7 @@ public static class RecurringJobs
     {
         jobs.AddOrUpdate<Ussd.PurgeUssdSessionsJob>("ussd:purge-sessions", j => j.RunAsync(CancellationToken.None), Cron.Hourly());
         jobs.AddOrUpdate<Inbound.FinishUnhandledMessages>(Inbound.FinishUnhandledMessages.JobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        jobs.AddOrUpdate<Broadcasts.SettleBroadcasts>(Broadcasts.SettleBroadcasts.JobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        jobs.AddOrUpdate<Broadcasts.HoldForQuietHours>(Broadcasts.HoldForQuietHours.JobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
     }
 }
