@@ -24,12 +24,30 @@ public static class BroadcastStatus
     public static readonly string[] Live = [PendingApproval, Approved, Scheduled, Sending];
 }
 
-/// <summary>A broadcast as stored (timestamps UTC).</summary>
-public sealed record Broadcast(long Id, string Title, string Content, string? TemplateKey, string[] Topics, string[] Regions,
-    string[] Languages, DateTime SendAt, string? RepeatCron, bool Urgent, string Status, string? Failure, string CreatedBy,
-    DateTime CreatedAt, string? ApprovedBy, DateTime? ApprovedAt, string? CanceledBy, DateTime? CanceledAt, DateTime? FinishedAt,
-    string? StartJobId)
+/// <summary>A broadcast as stored (timestamps UTC). Properties, not a positional record: Dapper reads text[] columns into them.</summary>
+public sealed record Broadcast
 {
+    public long Id { get; init; }
+    public string Title { get; init; } = "";
+    public string Content { get; init; } = "{}";
+    public string? TemplateKey { get; init; }
+    public string[] Topics { get; init; } = [];
+    public string[] Regions { get; init; } = [];
+    public string[] Languages { get; init; } = [];
+    public DateTime SendAt { get; init; }
+    public string? RepeatCron { get; init; }
+    public bool Urgent { get; init; }
+    public string Status { get; init; } = "";
+    public string? Failure { get; init; }
+    public string CreatedBy { get; init; } = "";
+    public DateTime CreatedAt { get; init; }
+    public string? ApprovedBy { get; init; }
+    public DateTime? ApprovedAt { get; init; }
+    public string? CanceledBy { get; init; }
+    public DateTime? CanceledAt { get; init; }
+    public DateTime? FinishedAt { get; init; }
+    public string? StartJobId { get; init; }
+
     public bool IsRecurring => RepeatCron is not null;
 
     public IReadOnlyDictionary<string, string> Texts => JsonSerializer.Deserialize<Dictionary<string, string>>(Content)!;

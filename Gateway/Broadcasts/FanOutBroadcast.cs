@@ -131,11 +131,20 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
         return occurrence is { Status: "fanning_out" } claimed ? claimed.Id : null;
     }
 
-    private sealed record Occurrence(long Id, long BroadcastId, DateTime OccurrenceAt, DateTime DueAt, string Content,
-        string[] Topics, string[] Regions, string[] Languages, bool Urgent);
+    private sealed record Occurrence
+    {
+        public long Id { get; init; }
+        public DateTime OccurrenceAt { get; init; }
+        public DateTime DueAt { get; init; }
+        public string Content { get; init; } = "{}";
+        public string[] Topics { get; init; } = [];
+        public string[] Regions { get; init; } = [];
+        public string[] Languages { get; init; } = [];
+        public bool Urgent { get; init; }
+    }
 
     private const string SelectOccurrenceSql = """
-        SELECT o.id, o.broadcast_id, o.occurrence_at, o.due_at, b.content::text AS content, b.topics, b.regions, b.languages, b.urgent
+        SELECT o.id, o.occurrence_at, o.due_at, b.content::text AS content, b.topics, b.regions, b.languages, b.urgent
           FROM broadcast_occurrences o
           JOIN broadcasts b ON b.id = o.broadcast_id
          WHERE o.id = @Id
