@@ -34,13 +34,15 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
     /// <summary>Hangfire: a one-off broadcast's start (delayed job, or immediate at approval).</summary>
     [Queue("bulk")]
     [AutomaticRetry(Attempts = 5, DelaysInSeconds = [10, 30, 60, 120, 300])]
-    public async Task StartAsync(long broadcastId, CancellationToken ct)
+    public Task StartAsync(long broadcastId, CancellationToken ct) => StartAsync(broadcastId, ct, null, null);
+
+    /// <summary>The start with the chunking of <see cref="RunAsync"/> (tests stop it mid-way).</summary>
+    internal async Task StartAsync(long broadcastId, CancellationToken ct, int? maxChunks, int? chunkSize)
     {
         var broadcast = await FindLiveAsync(broadcastId, ct);
         if (broadcast is null || broadcast.IsRecurring) return;
-        var occurrenceAt = broadcast.StartAt;
-        var occurrence = await ClaimOccurrenceAsync(broadcast, broadcast.Id, occurrenceAt, ct);
-        if (occurrence is not null) await RunAsync(occurrence.Value, ct);
+        var occurrence = await ClaimOccurrenceAsync(broadcast, broadcast.Id, broadcast.StartAt, ct);
+        if (occurrence is not null) await RunAsync(occurrence.Value, ct, maxChunks, chunkSize);
     }
 
     /// <summary>
