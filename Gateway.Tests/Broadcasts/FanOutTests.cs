@@ -118,7 +118,6 @@ public sealed class FanOutTests(BroadcastApp app) : IClassFixture<BroadcastApp>
         for (var i = 1; i <= 3; i++)
             await Broadcasting.SendAsync(app, Notice(region, content: new { zh = $"第{i}条通知。" }));
         await Broadcasting.SeedAsync(app, region, quiet);
-        var latest = (await Broadcasting.MessagesAsync(app, await Broadcasting.SendAsync(app, Notice(Broadcasting.NewRegion())))).Count;
 
         // The fourth different text today: deferred for the busy number, sent at once to the other.
         var fourth = await Broadcasting.SendAsync(app, Notice(region, content: new { zh = "第4条通知。" }));
@@ -137,7 +136,6 @@ public sealed class FanOutTests(BroadcastApp app) : IClassFixture<BroadcastApp>
         var again = await Broadcasting.SendAsync(app, Notice(region, content: new { zh = "第1条通知。" }));
         Assert.Equal([quiet.Phone], (await Broadcasting.MessagesAsync(app, again)).Select(m => m.Recipient));
         Assert.Equal(1, (await Broadcasting.CountsAsync(app, again))["skipped_same_text"]);
-        Assert.Equal(0, latest);
     }
 
     [Fact]

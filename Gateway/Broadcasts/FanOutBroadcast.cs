@@ -59,7 +59,7 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
         var now = clock.GetUtcNow();
         var occurrenceAt = ValidateBroadcast.ParseCron(broadcast.RepeatCron!)
             .GetOccurrences(now - OccurrenceLookback, now, gateway.Value.CityTimeZone, fromInclusive: false, toInclusive: true)
-            .LastOrDefault();
+            .LastOrDefault().ToUniversalTime();
         if (occurrenceAt == default || occurrenceAt < broadcast.SendAtUtc)
         {
             log.LogInformation("Broadcast {Id}: no occurrence of '{Cron}' due at {Now}", broadcastId, broadcast.RepeatCron, now);

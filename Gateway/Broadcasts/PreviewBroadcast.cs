@@ -34,7 +34,7 @@ public sealed class PreviewBroadcast(NpgsqlDataSource db, Outbox outbox, Frequen
         var zone = gateway.Value.CityTimeZone;
         var plannedAt = draft.Repeat is null
             ? draft.SendAt
-            : ValidateBroadcast.ParseCron(draft.Repeat).GetNextOccurrence(draft.SendAt, zone, inclusive: true) ?? draft.SendAt;
+            : ValidateBroadcast.ParseCron(draft.Repeat).GetNextOccurrence(draft.SendAt, zone, inclusive: true)?.ToUniversalTime() ?? draft.SendAt;
         var due = draft.Urgent ? plannedAt : quietHours.NextAllowed(plannedAt);
         var texts = BroadcastTexts.Render(draft.Content, gateway.Value.DefaultLanguage, outbox)
             .Where(t => draft.Languages.Length == 0 || draft.Languages.Contains(t.Language)).ToList();

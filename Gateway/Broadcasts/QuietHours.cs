@@ -41,7 +41,7 @@ public sealed class QuietHours
     {
         var local = TimeZoneInfo.ConvertTime(at, Zone).DateTime;
         var time = TimeOnly.FromDateTime(local);
-        if (!IsQuietAt(time)) return at;
+        if (!IsQuietAt(time)) return at.ToUniversalTime();
         // Crossing midnight (21:00-08:00): after the start, the window ends tomorrow.
         var endDate = Start > End && time >= Start ? DateOnly.FromDateTime(local).AddDays(1) : DateOnly.FromDateTime(local);
         var end = endDate.ToDateTime(End);
