@@ -39,6 +39,17 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public string ConnectionString(string name) => _server.ConnectionString(name);
 
+    /// <summary>A copy of <paramref name="template"/> (CREATE DATABASE … TEMPLATE): the same starting state for each engine.</summary>
+    public async Task<string> CopyAsync(string template, string name)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var conn = new NpgsqlConnection(_server.ConnectionString("postgres"));
+        await conn.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE {template}", conn);
+        await create.ExecuteNonQueryAsync();
+        return _server.ConnectionString(name);
+    }
+
     /// <summary>The cluster's data folder (its postmaster.pid names the server process, for CPU accounting).</summary>
     public string DataDirectory => _server.DataDirectory;
     /// <summary>CPU time of the whole cluster so far: the postmaster, its live processes, and the exited ones it reaped.</summary>

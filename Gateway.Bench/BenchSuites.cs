@@ -10,5 +10,6 @@ public static class BenchSuites
         ["ussd"] = UssdBench.Suite,
         ["webhook"] = WebhookSuite.Suite,
         ["dispatch"] = DispatchSuite.Suite,
+        ["fanout"] = FanoutSuite.Suite,
     };
 }
