@@ -25,13 +25,13 @@ public static class BroadcastAudience
                AND EXISTS (SELECT 1 FROM subscriptions t
                             WHERE t.subscriber_id = s.id AND (cardinality(@Topics::text[]) = 0 OR t.topic = ANY(@Topics)))),
         judged AS (
-            SELECT a.id, a.phone, a.language,
-                   CASE WHEN a.status = 'opted_out' THEN 'skipped_opted_out'
-                        WHEN a.bad_number THEN 'skipped_invalid_number'
+            SELECT s.id, s.phone, s.language,
+                   CASE WHEN s.status = 'opted_out' THEN 'skipped_opted_out'
+                        WHEN s.bad_number THEN 'skipped_invalid_number'
                         ELSE {FrequencyGuard.VerdictSql} END AS verdict,
                    {FrequencyGuard.SendAtSql} AS deferred_until
-              FROM audience a
-              LEFT JOIN ({FrequencyGuard.RecentInRangeSql}) AS guard ON guard.subscriber_id = a.id)
+              FROM audience s
+            {FrequencyGuard.RecentLateralSql})
         """;
 
     /// <summary>The parameters of <see cref="JudgedSql"/> except @From and @To.</summary>

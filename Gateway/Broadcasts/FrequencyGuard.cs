@@ -20,14 +20,14 @@ public sealed record GuardVerdict(bool SameText, DateTimeOffset SendAt)
 /// Counted: a number's messages of priority Bulk (broadcasts, tips, scheduled lessons) and broadcasts of any priority
 /// (urgent ones), that are or may still be sent (queued, sending, sent, delivered, undelivered, ambiguous), due within
 /// 24 hours either side of the new message's due time. Replies, crisis messages and lessons asked for with NEXT never
-/// count and are never held. A message over the limit is deferred to 24 hours after the latest counted one (at least
-/// 24 hours after its planned time, then out of quiet hours); one with the same text is skipped.
+/// count and are never held. A message over the limit is deferred to the later of 24 hours after the latest counted
+/// one and the first time outside quiet hours 24 hours after its own due time (one that still lands in quiet hours is
+/// held by <see cref="HoldForQuietHours"/>); one with the same text is skipped.
 /// </para>
 /// <para>
-/// All the guard's SQL is here. Set-based producers embed <see cref="RecentLateralSql"/> (per subscriber alias
-/// <c>s</c>) or <see cref="RecentInRangeSql"/> (per subscriber id range) with <see cref="VerdictSql"/> and
-/// <see cref="SendAtSql"/>, and add the parameters with <see cref="AddParameters"/>; a producer of single messages
-/// calls <see cref="CheckAsync"/>.
+/// All the guard's SQL is here. Set-based producers embed <see cref="RecentLateralSql"/> (per subscriber aliased
+/// <c>s</c>) with <see cref="VerdictSql"/> and <see cref="SendAtSql"/>, and add the parameters with
+/// <see cref="AddParameters"/>; a producer of single messages calls <see cref="CheckAsync"/>.
 /// </para>
 /// </summary>
 public sealed class FrequencyGuard(IOptions<BroadcastOptions> options, QuietHours quietHours)
@@ -43,24 +43,17 @@ public sealed class FrequencyGuard(IOptions<BroadcastOptions> options, QuietHour
            AND m.not_before > @GuardDue - interval '24 hours' AND m.not_before < @GuardDue + interval '24 hours'
         """;
 
-    /// <summary>A LEFT JOIN LATERAL giving <c>guard (messages, latest, same_text)</c> for the subscriber aliased <c>s</c>.</summary>
+    /// <summary>
+    /// A LEFT JOIN LATERAL giving <c>guard (messages, latest, same_text)</c> for the subscriber aliased <c>s</c>: one
+    /// index seek per subscriber on (subscriber_id, not_before), bounded on both columns, so its cost follows the
+    /// audience, never the years of history behind it (about 0.7 s per million subscribers on the development machine;
+    /// scanning a chunk's id range instead was faster on an empty table but grew with every message ever sent).
+    /// </summary>
     public const string RecentLateralSql = $"""
         LEFT JOIN LATERAL (
             SELECT count(*) AS messages, max(m.not_before) AS latest, coalesce(bool_or(m.body = ANY(@GuardBodies)), false) AS same_text
               FROM outbound_messages m
              WHERE m.subscriber_id = s.id AND {CountedSql}) AS guard ON true
-        """;
-
-    /// <summary>
-    /// A query giving <c>(subscriber_id, messages, latest, same_text)</c> for every subscriber with id in (@From, @To] who
-    /// has counted messages: one index range scan for a whole chunk of a fan-out instead of a probe per subscriber.
-    /// LEFT JOIN it AS guard; subscribers without a row have none.
-    /// </summary>
-    public const string RecentInRangeSql = $"""
-        SELECT m.subscriber_id, count(*) AS messages, max(m.not_before) AS latest, bool_or(m.body = ANY(@GuardBodies)) AS same_text
-          FROM outbound_messages m
-         WHERE m.subscriber_id > @From AND m.subscriber_id <= @To AND {CountedSql}
-         GROUP BY m.subscriber_id
         """;
 
     /// <summary>'same_text', 'deferred' or 'allowed' for the joined <c>guard</c> row (NULL when nothing counted). @GuardHold: false exempts (urgent).</summary>
