@@ -272,6 +272,24 @@ public sealed class FanOutTests(BroadcastApp app) : IClassFixture<BroadcastApp>
         Assert.Equal(HttpStatusCode.Conflict, (await app.AdminClient().PostAsync($"/api/broadcasts/{id}/cancel", null)).StatusCode);
     }
 
+    [Fact]
+    public async Task Settle_StartsAnApprovedBroadcastWhoseStartWasLost()
+    {
+        // Approved ten minutes ago, but the process died before Hangfire had its start job.
+        var lost = await app.QuerySingleAsync<long>("""
+            INSERT INTO broadcasts (title, content, send_at, status, created_by, created_at, approved_by, approved_at)
+            VALUES ('Lost', '{"zh": "丢失的广播。"}', @At, 'approved', 'lin', @At, 'wang', @At) RETURNING id
+            """, new { At = app.Clock.GetUtcNow().AddMinutes(-10) });
+        var monitoring = app.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+        var before = monitoring.EnqueuedCount("bulk");
+
+        await app.Services.GetRequiredService<SettleBroadcasts>().RunAsync(CancellationToken.None);
+
+        Assert.Equal(before + 1, monitoring.EnqueuedCount("bulk"));
+        var job = monitoring.EnqueuedJobs("bulk", 0, 1000).Select(j => j.Value.Job).Last(j => j.Method.Name == nameof(FanOutBroadcast.StartAsync));
+        Assert.Equal(lost, (long)job.Args[0]);
+    }
+
     private async Task<(int, int)> SimulatorCountsAsync(string first, string second, string body) => (
         await app.QuerySingleAsync<int>("SELECT count(*) FROM simulator_messages WHERE to_phone = @first AND body = @body", new { first, body }),
         await app.QuerySingleAsync<int>("SELECT count(*) FROM simulator_messages WHERE to_phone = @second AND body = @body", new { second, body }));

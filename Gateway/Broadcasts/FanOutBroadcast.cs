@@ -208,6 +208,11 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
 
     private const string FinishSql = "UPDATE broadcast_occurrences SET status = 'fanned_out', fanned_out_at = @Now WHERE id = @Id";
 
+    // The chunk's estimated cost (a guard seek per subscriber) is far above PostgreSQL's JIT thresholds, and compiling
+    // it again for every chunk cost more than the chunk (measured: about 3 of 11 CPU-seconds of a 1M fan-out).
+    // SET LOCAL ends with the transaction, so the pooled connection keeps no session state.
+    private const string NoJitSql = "SET LOCAL jit = off";
+
     /// <summary>
     /// Fans the occurrence out from where it stands. <paramref name="maxChunks"/> stops early (tests simulate a crash
     /// mid-way with it); <paramref name="chunkSize"/> overrides <see cref="ChunkSize"/>.
@@ -247,6 +252,7 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
                 return new FanOutRun(occurrenceId, chunks, true);
             }
 
+            await conn.ExecuteAsync(new CommandDefinition(NoJitSql, transaction: tx, cancellationToken: ct));
             var size = chunkSize ?? (progress.LastSubscriberId == 0 ? FirstChunkSize : ChunkSize);
             var to = await conn.ExecuteScalarAsync<long?>(new CommandDefinition(ChunkEndSql,
                 new { From = progress.LastSubscriberId, Last = progress.AudienceMaxId, Size = size }, tx, cancellationToken: ct));
