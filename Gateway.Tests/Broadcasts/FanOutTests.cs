@@ -213,6 +213,8 @@ public sealed class FanOutTests(BroadcastApp app) : IClassFixture<BroadcastApp>
         var region = Broadcasting.NewRegion();
         var residents = Enumerable.Range(0, 5).Select(_ => new Resident(Broadcasting.NewPhone())).ToArray();
         await Broadcasting.SeedAsync(app, region, residents);
+        // Other tests' messages first, so the two claimed below are this broadcast's.
+        while ((await Dispatcher.DispatchOnceAsync(CancellationToken.None)).Claimed > 0) { }
         var id = await Broadcasting.SendAsync(app, Notice(region, content: new { zh = "取消测试。" }));
         await Dispatcher.DispatchOnceAsync(CancellationToken.None, limit: 2);
 
@@ -288,6 +290,26 @@ public sealed class FanOutTests(BroadcastApp app) : IClassFixture<BroadcastApp>
         Assert.Equal(before + 1, monitoring.EnqueuedCount("bulk"));
         var job = monitoring.EnqueuedJobs("bulk", 0, 1000).Select(j => j.Value.Job).Last(j => j.Method.Name == nameof(FanOutBroadcast.StartAsync));
         Assert.Equal(lost, (long)job.Args[0]);
+    }
+
+    [Fact]
+    public async Task Settle_ResumesAFanOutThatStoppedHalfWay()
+    {
+        var region = Broadcasting.NewRegion();
+        var residents = Enumerable.Range(0, 4).Select(_ => new Resident(Broadcasting.NewPhone())).ToArray();
+        await Broadcasting.SeedAsync(app, region, residents);
+        var id = await Broadcasting.CreateAsync(app, Notice(region, content: new { zh = "中断后继续。" }));
+        await Broadcasting.ApproveAsync(app, id);
+        await FanOut.StartAsync(id, CancellationToken.None, maxChunks: 1, chunkSize: 1);
+        await app.QuerySingleAsync<int>("UPDATE broadcast_occurrences SET started_at = started_at - interval '20 minutes' WHERE id = @id RETURNING 1", new { id });
+        var monitoring = app.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+
+        await app.Services.GetRequiredService<SettleBroadcasts>().RunAsync(CancellationToken.None);
+
+        var job = monitoring.EnqueuedJobs("bulk", 0, 1000).Select(j => j.Value.Job).Last(j => j.Method.Name == nameof(FanOutBroadcast.ResumeAsync));
+        Assert.Equal(id, (long)job.Args[0]);
+        await FanOut.ResumeAsync(id, CancellationToken.None);
+        Assert.Equal(residents.Select(r => r.Phone).Order(), (await Broadcasting.MessagesAsync(app, id)).Select(m => m.Recipient));
     }
 
     private async Task<(int, int)> SimulatorCountsAsync(string first, string second, string body) => (

@@ -69,6 +69,11 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
         if (occurrence is not null) await RunAsync(occurrence.Value, ct);
     }
 
+    /// <summary>Hangfire: carries on an occurrence whose fan-out stopped (SettleBroadcasts enqueues it).</summary>
+    [Queue("bulk")]
+    [AutomaticRetry(Attempts = 5, DelaysInSeconds = [10, 30, 60, 120, 300])]
+    public async Task ResumeAsync(long occurrenceId, CancellationToken ct) => await RunAsync(occurrenceId, ct);
+
     private async Task<Broadcast?> FindLiveAsync(long broadcastId, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
