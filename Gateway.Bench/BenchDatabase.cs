@@ -39,6 +39,21 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public string ConnectionString(string name) => _server.ConnectionString(name);
 
+    /// <summary>A copy of <paramref name="template"/> (CREATE DATABASE … TEMPLATE), checkpointed: the same starting state for each engine.</summary>
+    public async Task<string> CopyAsync(string template, string name)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var conn = new NpgsqlConnection(_server.ConnectionString("postgres"));
+        await conn.OpenAsync();
+        // FILE_COPY: PostgreSQL 15's default (WAL_LOG) writes the whole copy to the WAL, whose checkpoint would then
+        // land inside the next measurement.
+        await using (var create = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY", conn) { CommandTimeout = 600 })
+            await create.ExecuteNonQueryAsync();
+        await using (var checkpoint = new NpgsqlCommand("CHECKPOINT", conn) { CommandTimeout = 600 })
+            await checkpoint.ExecuteNonQueryAsync();
+        return _server.ConnectionString(name);
+    }
+
     /// <summary>The cluster's data folder (its postmaster.pid names the server process, for CPU accounting).</summary>
     public string DataDirectory => _server.DataDirectory;
     /// <summary>CPU time of the whole cluster so far: the postmaster, its live processes, and the exited ones it reaped.</summary>

@@ -11,5 +11,6 @@ public static class BenchSuites
         ["webhook"] = WebhookSuite.Suite,
         ["dispatch"] = DispatchSuite.Suite,
         ["lessons"] = LessonsSuite.Suite,
+        ["fanout"] = FanoutSuite.Suite,
     };
 }

@@ -1,4 +1,5 @@
 using Gateway.Admin;
+using Gateway.Broadcasts;
 using Gateway.Hosting;
 using Gateway.Providers.AfricasTalking;
 using Gateway.Providers.Simulator;
@@ -18,6 +19,7 @@ try
     app.MapTwilioStatus();       // delivery reports
     app.MapAfricasTalking();     // USSD sessions
     app.MapAdminApi();           // officials and counsellors
+    app.MapBroadcasts();         // officials schedule broadcasts
     app.MapSimulator();          // phone simulator, only with SMS_PROVIDER=simulator
     app.MapUssdSimulator();
 

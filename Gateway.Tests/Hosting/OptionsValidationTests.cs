@@ -38,7 +38,8 @@ public sealed class OptionsValidationTests
         new("crisis hotlines too long", new() { ["CRISIS_HOTLINES"] = "12356 " + new string('x', 300) }, "CRISIS_HOTLINES: 306 characters"),
         new("rate not a number", new() { ["SMS_RATE_PER_SECOND"] = "fast" }, "Failed to convert configuration value 'fast' at 'SMS_RATE_PER_SECOND'"),
         new("negative rate", new() { ["SMS_RATE_PER_SECOND"] = "-1" }, "SMS_RATE_PER_SECOND: -1 must be between 0"),
-        new("quiet hours not HH:mm-HH:mm", new() { ["QUIET_HOURS"] = "9pm-8am" }, "QUIET_HOURS: '9pm-8am' must be HH:mm-HH:mm"),
+        new("quiet hours not HH:mm-HH:mm", new() { ["QUIET_HOURS"] = "9pm-8am" }, "QUIET_HOURS: '9pm-8am' must be a local time window HH:mm-HH:mm"),
+        new("quiet hours leaving no hour to send at", new() { ["QUIET_HOURS"] = "00:00-23:59" }, "QUIET_HOURS: '00:00-23:59' must leave at least one whole hour"),
         new("two bad settings at once", new() { ["TIME_ZONE"] = "Nowhere/Land", ["DEFAULT_LANGUAGE"] = "fr" }, "DEFAULT_LANGUAGE: 'fr'"),
     };
 

@@ -13,7 +13,7 @@ public sealed class LessonContentCheckTests
     private static void Check(string templates, string quietHours) => LessonContentCheck.Run(new ServiceCollection()
         .AddSingleton(new CourseCatalog(templates))
         .AddSingleton(new TopicCatalog(Path.Combine(templates, "topics.yaml")))
-        .AddSingleton(Options.Create(new LessonOptions { QuietHours = quietHours }))
+        .AddSingleton(QuietHoursTests.Parse(quietHours)!)
         .AddSingleton(UssdTestMenus.Load(templates))
         .BuildServiceProvider());
 
@@ -68,7 +68,7 @@ public sealed class LessonContentCheckTests
     [InlineData("", false)]
     public void TheSetting_IsValidated_NamingIt(string value, bool valid)
     {
-        var result = new LessonOptionsValidator().Validate(null, new LessonOptions { QuietHours = value });
+        var result = new Gateway.Broadcasts.BroadcastOptionsValidator().Validate(null, new Gateway.Broadcasts.BroadcastOptions { QuietHours = value });
         Assert.Equal(valid, result.Succeeded);
         if (!valid) Assert.StartsWith("QUIET_HOURS: ", result.FailureMessage);
     }

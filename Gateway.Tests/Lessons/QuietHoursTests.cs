@@ -1,3 +1,4 @@
+using Gateway.Broadcasts;
 using Gateway.Hosting;
 using Gateway.Lessons;
 using Microsoft.Extensions.Options;
@@ -7,6 +8,13 @@ namespace Gateway.Tests.Lessons;
 /// <summary>Quiet hours and the daily timetable as pure functions: parsing, the allowed hours, and city time across DST.</summary>
 public sealed class QuietHoursTests
 {
+    /// <summary>QUIET_HOURS as the gateway reads it, in <paramref name="zone"/>; null when the setting would be refused.</summary>
+    internal static QuietHours? Parse(string text, string zone = "Asia/Shanghai") =>
+        QuietHours.TryParseWindow(text, out var start, out var end, out _) ? new QuietHours(start, end, TimeZoneInfo.FindSystemTimeZoneById(zone)) : null;
+
+    /// <summary>The default, 21:00-08:00 in Asia/Shanghai.</summary>
+    internal static QuietHours Default => Parse("21:00-08:00")!;
+
     public sealed record ParseCase(string Label, string Text, string? Expected)
     {
         public override string ToString() => Label;
@@ -28,7 +36,7 @@ public sealed class QuietHoursTests
     };
 
     [Theory, MemberData(nameof(Texts))]
-    public void Parse(ParseCase c) => Assert.Equal(c.Expected, QuietHours.Parse(c.Text)?.ToString());
+    public void Setting_IsReadOrRefused(ParseCase c) => Assert.Equal(c.Expected, Parse(c.Text)?.ToString());
 
     public sealed record HourCase(string Label, string Quiet, int Hour, bool Allowed, int ServedAt)
     {
@@ -51,7 +59,7 @@ public sealed class QuietHoursTests
     [Theory, MemberData(nameof(Hours))]
     public void AllowedHours_AndWhenAQuietHourIsServed(HourCase c)
     {
-        var quiet = QuietHours.Parse(c.Quiet)!;
+        var quiet = Parse(c.Quiet)!;
         Assert.Equal(c.Allowed, quiet.AllowsHour(c.Hour));
         Assert.Equal(c.ServedAt, quiet.ServedAt(c.Hour));
     }
@@ -59,9 +67,9 @@ public sealed class QuietHoursTests
     [Fact]
     public void Describe_WritesTheAllowedHoursAsRanges()
     {
-        Assert.Equal("8-20", QuietHours.Default.Describe());
-        Assert.Equal("0-11, 13-23", QuietHours.Parse("12:00-13:00")!.Describe());
-        Assert.Equal("0-21", QuietHours.Parse("22:00-00:00")!.Describe());
+        Assert.Equal("8-20", Default.Describe());
+        Assert.Equal("0-11, 13-23", Parse("12:00-13:00")!.Describe());
+        Assert.Equal("0-21", Parse("22:00-00:00")!.Describe());
     }
 
     private static readonly TimeZoneInfo NewYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
@@ -89,11 +97,11 @@ public sealed class QuietHoursTests
     public void WindowEnd_IsTheNextStartOfQuietHours_InCityTime()
     {
         // 09:00 in Shanghai: the window closes at 21:00 the same day.
-        Assert.Equal(DateTimeOffset.Parse("2026-03-02T13:00:00Z"), QuietHours.Default.WindowEnd(DateTimeOffset.Parse("2026-03-02T01:00:00Z"), Shanghai));
+        Assert.Equal(DateTimeOffset.Parse("2026-03-02T13:00:00Z"), Default.WindowEnd(DateTimeOffset.Parse("2026-03-02T01:00:00Z")));
         // New York, the day after spring forward: 21:00 EDT.
-        Assert.Equal(DateTimeOffset.Parse("2026-03-09T01:00:00Z"), QuietHours.Default.WindowEnd(DateTimeOffset.Parse("2026-03-08T13:00:00Z"), NewYork));
+        Assert.Equal(DateTimeOffset.Parse("2026-03-09T01:00:00Z"), Parse("21:00-08:00", "America/New_York")!.WindowEnd(DateTimeOffset.Parse("2026-03-08T13:00:00Z")));
         // After the start (22:00): tomorrow's.
-        Assert.Equal(DateTimeOffset.Parse("2026-03-03T13:00:00Z"), QuietHours.Default.WindowEnd(DateTimeOffset.Parse("2026-03-02T14:00:00Z"), Shanghai));
+        Assert.Equal(DateTimeOffset.Parse("2026-03-03T13:00:00Z"), Default.WindowEnd(DateTimeOffset.Parse("2026-03-02T14:00:00Z")));
     }
 
     public sealed record DueCase(string Label, string Zone, string Quiet, string Utc, short[] Due)
@@ -121,7 +129,7 @@ public sealed class QuietHoursTests
     [Theory, MemberData(nameof(DueHours))]
     public void DailySchedule_DueHours(DueCase c)
     {
-        var schedule = new DailySchedule(Options.Create(new LessonOptions { QuietHours = c.Quiet }), Options.Create(new GatewayOptions { TimeZone = c.Zone }));
+        var schedule = new DailySchedule(Parse(c.Quiet, c.Zone)!, Options.Create(new GatewayOptions { TimeZone = c.Zone }));
         Assert.Equal(c.Due.Order(), schedule.DueHours(DateTimeOffset.Parse(c.Utc)).Order());
     }
 
@@ -142,7 +150,7 @@ public sealed class QuietHoursTests
     [Theory, MemberData(nameof(NextSends))]
     public void DailySchedule_NextSend(NextSendCase c)
     {
-        var schedule = new DailySchedule(Options.Create(new LessonOptions()), Options.Create(new GatewayOptions()));
+        var schedule = new DailySchedule(Default, Options.Create(new GatewayOptions()));
         Assert.Equal((c.When, c.At), schedule.NextSend(DateTimeOffset.Parse(c.Utc), c.Hour));
     }
 }

@@ -32,7 +32,14 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
         await Services.GetRequiredService<DatabaseReadiness>().WaitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
     }
 
-    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+    // Hangfire logs through one static provider, which the most recent host to configure Hangfire points at its own
+    // LoggerFactory. Test classes run in parallel, each with its own host: when that host is disposed, every other
+    // host's Hangfire calls (enqueueing a job) would log into a disposed factory and throw. Let go of it first.
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
+        await DisposeAsync();
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

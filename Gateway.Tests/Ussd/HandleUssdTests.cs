@@ -24,7 +24,7 @@ public sealed class HandleUssdTests
         var subscribers = new Subscribers(db, clock);
         var courses = new CourseCatalog(RepoPaths.Templates);
         var enrolments = new Enrolments(courses, subscribers, new Outbox(clock, Options.Create(new DeliveryOptions())),
-            new DailySchedule(Options.Create(new LessonOptions()), options), clock);
+            new DailySchedule(Lessons.QuietHoursTests.Default, options), clock);
         var handle = new HandleUssd(UssdTestMenus.Real, new UssdSessions(db, clock, options),
             new UssdActions(db, subscribers, new SubscriberPreferences(),
                 new DeleteSubscriberData(db, subscribers, clock, NullLogger<DeleteSubscriberData>.Instance),

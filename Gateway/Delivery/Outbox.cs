@@ -82,7 +82,8 @@ public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions>
             throw new ArgumentException($"Kind: '{message.Kind}' must be a lower-case word such as 'reply'", nameof(message));
 
         var now = clock.GetUtcNow();
-        var notBefore = message.NotBefore ?? now;
+        // PostgreSQL stores instants in UTC; a caller may pass city time (Npgsql refuses a non-zero offset).
+        var notBefore = (message.NotBefore ?? now).ToUniversalTime();
         var prepared = Prepare(message.Body);
         var row = await conn.QuerySingleAsync<(long? Id, string? Notified)>(new CommandDefinition(InsertSql, new
         {
@@ -97,7 +98,7 @@ public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions>
             message.BroadcastId,
             message.DedupeKey,
             NotBefore = notBefore,
-            ExpiresAt = message.ExpiresAt ?? ExpiresAt(notBefore),
+            ExpiresAt = (message.ExpiresAt ?? ExpiresAt(notBefore)).ToUniversalTime(),
             Now = now,
         }, tx, cancellationToken: ct));
         return row.Id;

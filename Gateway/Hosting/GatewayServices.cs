@@ -1,3 +1,4 @@
+using Gateway.Broadcasts;
 using Gateway.Data;
 using Gateway.Delivery;
 using Gateway.Inbound;
@@ -38,6 +39,7 @@ public static class GatewayServices
         services.AddSupport();
         services.AddUssd();
         services.AddLessons();
+        services.AddBroadcasts();
         return builder;
     }
 

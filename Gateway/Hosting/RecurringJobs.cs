@@ -12,5 +12,7 @@ public static class RecurringJobs
         // The planner reads the city time from the clock, so its cron is plain UTC; a missed run is made good by the next.
         jobs.AddOrUpdate<Lessons.QueueLessonsAndTipsJob>(Lessons.QueueLessonsAndTipsJob.JobId, j => j.RunAsync(CancellationToken.None),
             Lessons.QueueLessonsAndTipsJob.Cron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc, MisfireHandling = MisfireHandlingMode.Relaxed });
+        jobs.AddOrUpdate<Broadcasts.SettleBroadcasts>(Broadcasts.SettleBroadcasts.JobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        jobs.AddOrUpdate<Broadcasts.HoldForQuietHours>(Broadcasts.HoldForQuietHours.JobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
     }
 }

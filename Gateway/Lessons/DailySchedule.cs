@@ -1,3 +1,4 @@
+using Gateway.Broadcasts;
 using Gateway.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -19,10 +20,10 @@ public enum FirstSend
 /// their delivery hour on, once per city date, outside quiet hours, until the allowed window closes. All the time-zone
 /// and daylight-saving arithmetic is here, on instants the caller passes in (the fake clock in tests).
 /// </summary>
-public sealed class DailySchedule(IOptions<LessonOptions> lessons, IOptions<GatewayOptions> gateway)
+public sealed class DailySchedule(QuietHours quiet, IOptions<GatewayOptions> gateway)
 {
-    // Read once: settings do not change while the process runs.
-    public QuietHours Quiet { get; } = lessons.Value.Quiet;
+    /// <summary>QUIET_HOURS, shared with broadcasts: no scheduled lesson or tip starts inside it.</summary>
+    public QuietHours Quiet { get; } = quiet;
 
     public TimeZoneInfo Zone { get; } = gateway.Value.CityTimeZone;
 
@@ -37,12 +38,12 @@ public sealed class DailySchedule(IOptions<LessonOptions> lessons, IOptions<Gate
     public short[] DueHours(DateTimeOffset now)
     {
         var local = TimeZoneInfo.ConvertTime(now, Zone);
-        if (Quiet.Contains(TimeOnly.FromDateTime(local.DateTime))) return [];
+        if (Quiet.IsQuietAt(TimeOnly.FromDateTime(local.DateTime))) return [];
         return Enumerable.Range(0, 24).Where(h => Quiet.ServedAt(h) <= local.Hour).Select(h => (short)h).ToArray();
     }
 
     /// <summary>Scheduled messages queued at <paramref name="now"/> expire when the allowed window closes.</summary>
-    public DateTimeOffset WindowEnd(DateTimeOffset now) => Quiet.WindowEnd(now, Zone);
+    public DateTimeOffset WindowEnd(DateTimeOffset now) => Quiet.WindowEnd(now);
 
     /// <summary>When a subscriber with <paramref name="deliveryHour"/> who has had nothing today gets their next message.</summary>
     public (FirstSend When, int Hour) NextSend(DateTimeOffset now, int deliveryHour)

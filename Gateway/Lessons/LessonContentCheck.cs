@@ -1,5 +1,4 @@
 using Gateway.Templates;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.Lessons;
 
@@ -15,7 +14,7 @@ public static class LessonContentCheck
         var errors = new List<string>();
         errors.AddRange(services.GetRequiredService<CourseCatalog>().ClashesWith(services.GetRequiredService<TopicCatalog>()));
 
-        var quiet = services.GetRequiredService<IOptions<LessonOptions>>().Value.Quiet;
+        var quiet = services.GetRequiredService<Broadcasts.QuietHours>();
         var hours = services.GetRequiredService<Ussd.UssdMenu>().Menus.TipHours;
         var refused = Enumerable.Range(hours.From, hours.To - hours.From + 1).Where(h => !quiet.AllowsHour(h)).ToList();
         if (refused.Count > 0)

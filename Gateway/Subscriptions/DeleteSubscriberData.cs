@@ -21,15 +21,17 @@ public enum ErasureOutcome
 /// </summary>
 public sealed class DeleteSubscriberData(NpgsqlDataSource db, Subscribers subscribers, TimeProvider clock, ILogger<DeleteSubscriberData> log)
 {
-    // Every other table that holds a resident's data by phone number. A slice that adds such a table
-    // (outbound messages, support requests, enrolments) adds its DELETE here, so that one operation keeps
-    // erasing everything. Tables keyed by subscribers.id can instead use ON DELETE CASCADE.
+    // Every other table that holds a resident's data by phone number. A slice that adds such a table adds its
+    // DELETE here, so that one operation keeps erasing everything. Tables keyed by subscribers.id (subscriptions,
+    // enrolments, tip rotations) go with the subscriber row (ON DELETE CASCADE). phone_number_problems stays: it
+    // says only that a number cannot receive SMS, and keeps us from paying to send to it again.
     private static readonly string[] DeleteByPhoneSql =
     [
         "DELETE FROM inbound_messages   WHERE from_phone = @Phone",
         "DELETE FROM simulator_messages WHERE to_phone   = @Phone",
         "DELETE FROM ussd_sessions      WHERE phone      = @Phone",
         "DELETE FROM support_requests   WHERE phone      = @Phone",
+        "DELETE FROM outbound_messages  WHERE recipient  = @Phone",
     ];
 
     private const string SelectSubscriberForUpdateSql = """

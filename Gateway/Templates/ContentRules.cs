@@ -88,6 +88,9 @@ public static partial class ContentRules
     [GeneratedRegex(@"\{([^{}]*)\}")]
     private static partial Regex Placeholder();
 
+    /// <summary>True when <paramref name="text"/> looks like it carries a link (Chinese networks filter such SMS).</summary>
+    public static bool ContainsLink(string text) => Link().IsMatch(text);
+
     [GeneratedRegex(@"https?:|www\.|\.(com|cn|org|net)\b", RegexOptions.IgnoreCase)]
     private static partial Regex Link();
 

@@ -1,3 +1,4 @@
+using Gateway.Delivery;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -144,6 +145,12 @@ public sealed class AfricasTalkingUssdTests(AfricasTalkingUssdTests.EnglishApp a
         await s.Press("00");
         var inbound = await _client.PostAsJsonAsync("/api/simulator/inbound", new { from = phone, body = "hello" });
         Assert.Equal(HttpStatusCode.OK, inbound.StatusCode);
+        var talk = Session(phone);
+        await talk.Dial();
+        await talk.Send("4*1");
+        await using (var conn = await app.OpenDatabaseAsync())
+            await app.Services.GetRequiredService<Outbox>().EnqueueAsync(conn, null,
+                new OutboundMessage(phone, "Tip: open a window.", MessageKinds.Tip, MessagePriority.Bulk), CancellationToken.None);
         var hash = Subscribers.PhoneHash(phone);
 
         var delete = Session(phone);
@@ -157,6 +164,8 @@ public sealed class AfricasTalkingUssdTests(AfricasTalkingUssdTests.EnglishApp a
         Assert.Equal(0, await app.QuerySingleAsync<int>("SELECT count(*) FROM simulator_messages WHERE to_phone = @phone", new { phone }));
         Assert.Equal(0, await app.QuerySingleAsync<int>("SELECT count(*) FROM ussd_sessions WHERE phone = @phone", new { phone }));
         Assert.Equal(0, await app.QuerySingleAsync<int>("SELECT count(*) FROM consent_events WHERE phone = @phone", new { phone }));
+        Assert.Equal(0, await app.QuerySingleAsync<int>("SELECT count(*) FROM support_requests WHERE phone = @phone", new { phone }));
+        Assert.Equal(0, await app.QuerySingleAsync<int>("SELECT count(*) FROM outbound_messages WHERE recipient = @phone", new { phone }));
 
         // What is left: the opt-out, as the number's hash and the time, and when the data was deleted.
         var proof = await app.QueryAsync<(string Action, string Scope, string? Phone, long? SubscriberId, DateTime OccurredAt)>(

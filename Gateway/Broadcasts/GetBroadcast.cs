@@ -1,0 +1,74 @@
+using Dapper;
+using Gateway.Hosting;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Gateway.Broadcasts;
+
+/// <summary>
+/// A broadcast's counts, over all its occurrences (README "## Broadcasts" defines each):
+/// from the fan-out's records: skipped (opted out, invalid number, same text) and held (quiet hours, deferred);
+/// from its rows in outbound_messages grouped by status: planned, waiting, sent, delivered, failed, expired, canceled,
+/// and those the dispatcher skipped at send time (opted out after the fan-out, invalid number).
+/// </summary>
+public sealed record BroadcastCounts(long Planned, long Waiting, long Sent, long Delivered, long Failed, long Expired, long Canceled,
+    long SkippedOptedOut, long SkippedInvalidNumber, long SkippedSameText, long SkippedQuietHours, long Deferred);
+
+public sealed record OccurrenceReport(long Id, DateTime OccurrenceAt, DateTime DueAt, string Status, int Planned, int HeldForQuietHours,
+    int Deferred, int SkippedOptedOut, int SkippedInvalidNumber, int SkippedSameText, DateTime StartedAt, DateTime? FannedOutAt);
+
+public sealed record BroadcastReport(Broadcast Broadcast, BroadcastCounts Counts, IReadOnlyList<OccurrenceReport> Occurrences,
+    IReadOnlyList<LanguageText> Texts, DateTimeOffset? NextOccurrenceAt);
+
+public sealed class GetBroadcast(NpgsqlDataSource db, Delivery.Outbox outbox, IOptions<GatewayOptions> gateway, TimeProvider clock)
+{
+    /// <summary>Occurrences listed in a report, newest first; the counts cover all of them.</summary>
+    public const int OccurrencesShown = 30;
+
+    private const string OccurrencesSql = """
+        SELECT id, occurrence_at, due_at, status, planned, held_for_quiet_hours, deferred, skipped_opted_out,
+               skipped_invalid_number, skipped_same_text, started_at, fanned_out_at
+          FROM broadcast_occurrences
+         WHERE broadcast_id = @Id
+         ORDER BY occurrence_at DESC
+        """;
+
+    private const string StatusCountsSql = """
+        SELECT status, count(*) AS messages FROM outbound_messages WHERE broadcast_id = ANY(@Occurrences) GROUP BY status
+        """;
+
+    public async Task<BroadcastReport?> HandleAsync(long id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var broadcast = await Broadcast.FindAsync(conn, null, id, ct);
+        if (broadcast is null) return null;
+        var occurrences = (await conn.QueryAsync<OccurrenceReport>(new CommandDefinition(OccurrencesSql, new { Id = id }, cancellationToken: ct))).AsList();
+        var byStatus = (await conn.QueryAsync<(string Status, long Messages)>(new CommandDefinition(StatusCountsSql,
+            new { Occurrences = occurrences.Select(o => o.Id).ToArray() }, cancellationToken: ct))).ToDictionary(r => r.Status, r => r.Messages);
+        long Rows(params string[] statuses) => statuses.Sum(s => byStatus.GetValueOrDefault(s));
+
+        var counts = new BroadcastCounts(
+            Planned: byStatus.Values.Sum(),
+            Waiting: Rows("queued", "sending", "ambiguous"),
+            Sent: Rows("sent", "delivered", "undelivered"),
+            Delivered: Rows("delivered"),
+            Failed: Rows("failed", "undelivered"),
+            Expired: Rows("expired"),
+            Canceled: Rows("canceled"),
+            SkippedOptedOut: occurrences.Sum(o => (long)o.SkippedOptedOut) + Rows("skipped_opted_out"),
+            SkippedInvalidNumber: occurrences.Sum(o => (long)o.SkippedInvalidNumber) + Rows("skipped_invalid_number"),
+            SkippedSameText: occurrences.Sum(o => (long)o.SkippedSameText),
+            SkippedQuietHours: occurrences.Sum(o => (long)o.HeldForQuietHours),
+            Deferred: occurrences.Sum(o => (long)o.Deferred));
+
+        DateTimeOffset? next = null;
+        if (broadcast.IsRecurring && broadcast.Status is BroadcastStatus.Scheduled or BroadcastStatus.PendingApproval)
+        {
+            var from = clock.GetUtcNow() > broadcast.SendAtUtc ? clock.GetUtcNow() : broadcast.SendAtUtc;
+            next = ValidateBroadcast.ParseCron(broadcast.RepeatCron!).GetNextOccurrence(from, gateway.Value.CityTimeZone, inclusive: true);
+        }
+        var texts = BroadcastTexts.Render(broadcast.Texts, gateway.Value.DefaultLanguage, outbox)
+            .Where(t => broadcast.Languages.Length == 0 || broadcast.Languages.Contains(t.Language)).ToList();
+        return new BroadcastReport(broadcast, counts, occurrences.Take(OccurrencesShown).ToList(), texts, next);
+    }
+}

@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Cronos;
+using Gateway.Delivery;
+using Gateway.Delivery.Encoding;
+using Gateway.Hosting;
+using Gateway.Templates;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Broadcasts;
+
+/// <summary>
+/// Checks a broadcast request and turns it into a <see cref="BroadcastDraft"/>, or a 422 naming the field and the
+/// reason. Everything that could fail at send time fails here: unknown template or topic, a language with neither
+/// its own text nor the DEFAULT_LANGUAGE text to fall back to, an over-long text, a cron that never fires.
+/// </summary>
+public sealed partial class ValidateBroadcast(NoticeCatalog notices, TopicCatalog topics, IOptions<GatewayOptions> gateway, TimeProvider clock)
+{
+    public const int MaxTitleLength = 200;
+    /// <summary>Twilio's advice for China: at most 8 UCS-2 segments (500 characters); the same cap for English.</summary>
+    public const int MaxSegments = 8;
+    public const int MaxRegionLength = 64;
+    /// <summary>A sendAt this far in the past is taken as "now" (clock skew, a slow form); further back is an error.</summary>
+    public static readonly TimeSpan PastGrace = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan MaxAhead = TimeSpan.FromDays(366);
+    /// <summary>A recurring broadcast may fire at most once an hour; the frequency guard would hold back the rest anyway.</summary>
+    public static readonly TimeSpan MinRepeatInterval = TimeSpan.FromHours(1);
+
+    public sealed record Outcome(BroadcastDraft? Draft, string? Problem);
+
+    public Outcome Check(BroadcastRequest request)
+    {
+        var options = gateway.Value;
+        var now = clock.GetUtcNow();
+
+        var title = request.Title?.Trim();
+        if (string.IsNullOrEmpty(title)) return Fail("title: required");
+        if (title.Length > MaxTitleLength) return Fail($"title: {title.Length} characters; at most {MaxTitleLength}");
+
+        // Content: given per language, or a notice from templates/notices by key.
+        Dictionary<string, string> content;
+        string? templateKey = null;
+        string? noticeTopic = null;
+        if (request.Content is not null && request.Template is not null)
+            return Fail("content: give either content or template, not both");
+        if (request.Template is not null)
+        {
+            var notice = notices.Find(request.Template.Trim());
+            if (notice is null)
+                return Fail($"template: no notice '{request.Template}' in templates/notices (known: {string.Join(", ", notices.Notices.Select(n => n.Key))})");
+            templateKey = notice.Key;
+            noticeTopic = notice.Topic;
+            content = new Dictionary<string, string> { ["zh"] = notice.Zh, ["en"] = notice.En };
+        }
+        else if (request.Content is { Count: > 0 })
+        {
+            content = [];
+            foreach (var (language, text) in request.Content)
+            {
+                if (!GatewayOptions.Languages.Contains(language))
+                    return Fail($"content.{language}: unknown language; use {string.Join(" or ", GatewayOptions.Languages)}");
+                if (string.IsNullOrWhiteSpace(text))
+                    return Fail($"content.{language}: empty; leave the language out to use the {options.DefaultLanguage} text instead");
+                var trimmed = text.Trim();
+                if (trimmed.Length > Outbox.MaxBodyLength)
+                    return Fail($"content.{language}: {trimmed.Length} characters; an SMS can carry at most {Outbox.MaxBodyLength}");
+                var measured = SegmentCalculator.Measure(SmartEncoding.Apply(trimmed));
+                if (measured.Segments > MaxSegments)
+                    return Fail($"content.{language}: {measured.Segments} SMS segments ({measured.Encoding.Label()}); at most {MaxSegments}");
+                content[language] = trimmed;
+            }
+        }
+        else
+        {
+            return Fail("content: required (texts per language, e.g. {\"zh\": \"…\", \"en\": \"…\"}), or a template key");
+        }
+
+        // Audience.
+        var audience = request.Audience ?? new AudienceRequest(null, null, null);
+        if (request.Audience is null && templateKey is null)
+            return Fail("audience: required; {} sends to every subscriber of any topic");
+        var topicKeys = Distinct(audience.Topics);
+        foreach (var key in topicKeys)
+            if (topics.Find(key) is null)
+                return Fail($"audience.topics: unknown topic '{key}' (known: {string.Join(", ", topics.All.Select(t => t.Key))})");
+        if (topicKeys.Length == 0 && noticeTopic is not null) topicKeys = [noticeTopic];
+        var regions = Distinct(audience.Regions);
+        foreach (var region in regions)
+            if (region.Length > MaxRegionLength)
+                return Fail($"audience.regions: '{region[..20]}…' is longer than {MaxRegionLength} characters");
+        var languages = Distinct(audience.Languages);
+        foreach (var language in languages)
+            if (!GatewayOptions.Languages.Contains(language))
+                return Fail($"audience.languages: unknown language '{language}'; use {string.Join(" or ", GatewayOptions.Languages)}");
+        if (audience.Topics?.Any(string.IsNullOrWhiteSpace) == true || audience.Regions?.Any(string.IsNullOrWhiteSpace) == true
+            || audience.Languages?.Any(string.IsNullOrWhiteSpace) == true)
+            return Fail("audience: lists must not contain empty strings");
+
+        // Every language that can receive it needs its own text or the DEFAULT_LANGUAGE text to fall back to.
+        foreach (var language in languages.Length > 0 ? languages : GatewayOptions.Languages)
+            if (!content.ContainsKey(language) && !content.ContainsKey(options.DefaultLanguage))
+                return Fail($"content.{language}: missing, and there is no {options.DefaultLanguage} text (DEFAULT_LANGUAGE) to fall back to; add a {language} text or restrict audience.languages");
+
+        // When.
+        DateTimeOffset sendAt;
+        if (string.IsNullOrWhiteSpace(request.SendAt))
+        {
+            sendAt = now;
+        }
+        else
+        {
+            var (parsed, problem) = ReadSendAt(request.SendAt.Trim(), options.CityTimeZone);
+            if (problem is not null) return Fail(problem);
+            sendAt = parsed!.Value;
+            if (sendAt < now - PastGrace)
+                return Fail($"sendAt: {request.SendAt} is in the past (now is {TimeZoneInfo.ConvertTime(now, options.CityTimeZone):yyyy-MM-dd'T'HH:mm:ssK})");
+            if (sendAt > now + MaxAhead)
+                return Fail("sendAt: more than a year ahead");
+            if (sendAt < now) sendAt = now;
+        }
+
+        string? repeat = null;
+        if (request.Repeat is not null)
+        {
+            repeat = Regex.Replace(request.Repeat.Trim(), @"\s+", " ");
+            var problem = CheckCron(repeat, sendAt, options.CityTimeZone);
+            if (problem is not null) return Fail(problem);
+        }
+
+        return new Outcome(new BroadcastDraft(title, content, templateKey, topicKeys, regions, languages, sendAt, repeat, request.Urgent ?? false), null);
+    }
+
+    /// <summary>The occurrences of a cron in the city zone, as Hangfire computes them (both use Cronos).</summary>
+    public static CronExpression ParseCron(string cron) => CronExpression.Parse(cron, CronFormat.Standard);
+
+    private static string? CheckCron(string cron, DateTimeOffset from, TimeZoneInfo zone)
+    {
+        if (cron.Split(' ').Length != 5)
+            return "repeat: must be a cron expression of 5 fields (minute hour day-of-month month day-of-week), e.g. \"0 8 * * *\" for 08:00 every day";
+        CronExpression expression;
+        try
+        {
+            expression = ParseCron(cron);
+        }
+        catch (CronFormatException e)
+        {
+            return $"repeat: '{cron}' is not a valid cron expression: {e.Message}";
+        }
+        var next = expression.GetOccurrences(from, from.AddDays(400), zone).Take(50).ToList();
+        if (next.Count == 0)
+            return $"repeat: '{cron}' never fires";
+        for (var i = 1; i < next.Count; i++)
+            if (next[i] - next[i - 1] < MinRepeatInterval)
+                return $"repeat: '{cron}' fires more often than once an hour";
+        return null;
+    }
+
+    private static (DateTimeOffset? At, string? Problem) ReadSendAt(string value, TimeZoneInfo zone)
+    {
+        if (HasOffset().IsMatch(value))
+        {
+            return DateTimeOffset.TryParseExact(value, OffsetFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var withOffset)
+                ? (withOffset.ToUniversalTime(), null)
+                : (null, $"sendAt: '{value}' is not an ISO-8601 date and time, e.g. 2026-03-02T08:00 (city time) or 2026-03-02T08:00+08:00");
+        }
+        if (!DateTime.TryParseExact(value, LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+            return (null, $"sendAt: '{value}' is not an ISO-8601 date and time, e.g. 2026-03-02T08:00 (city time) or 2026-03-02T08:00+08:00");
+        if (zone.IsInvalidTime(local))
+            return (null, $"sendAt: {value} does not exist in {zone.Id} (the clocks jump over it)");
+        var offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
+        return (new DateTimeOffset(local, offset).ToUniversalTime(), null);
+    }
+
+    private static readonly string[] LocalFormats = ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF"];
+    private static readonly string[] OffsetFormats = ["yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
+
+    [GeneratedRegex(@"(Z|[+-]\d\d:?\d\d)$")]
+    private static partial Regex HasOffset();
+
+    private static string[] Distinct(string[]? values) =>
+        (values ?? []).Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v.Trim()).Distinct(StringComparer.Ordinal).ToArray();
+
+    private static Outcome Fail(string problem) => new(null, problem);
+}
