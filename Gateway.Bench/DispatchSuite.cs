@@ -31,9 +31,9 @@ public static class DispatchSuite
 
     private static async Task RunAsync(string[] args)
     {
-        var messages = Option(args, "--messages", 50_000);
-        var baselineMessages = Option(args, "--baseline", 3_000);
-        var pacingSeconds = Option(args, "--pacing-seconds", 20);
+        var messages = BenchArgs.Option(args, "--messages", 50_000);
+        var baselineMessages = BenchArgs.Option(args, "--baseline", 3_000);
+        var pacingSeconds = BenchArgs.Option(args, "--pacing-seconds", 20);
         var report = new BenchReport("dispatch");
 
         await using var pg = await BenchDatabase.StartAsync();
@@ -59,7 +59,7 @@ public static class DispatchSuite
         using var host = await StartWorkerAsync(Settings(db, twilio, rate: 0), dispatcher: true);
 
         twilio.Clear();
-        Settle();
+        BenchArgs.Settle();
         var (processCpu, pgCpu) = (Process.GetCurrentProcess().TotalProcessorTime, pg.CpuTime());
         var clock = Stopwatch.StartNew();
         await QueueAsync(host, db, count, "bench");
@@ -88,7 +88,7 @@ public static class DispatchSuite
         foreach (var id in ids) client.Enqueue<SendOneMessageJob>(job => job.RunAsync(id));
 
         twilio.Clear();
-        Settle();
+        BenchArgs.Settle();
         var (processCpu, pgCpu) = (Process.GetCurrentProcess().TotalProcessorTime, pg.CpuTime());
         var clock = Stopwatch.StartNew();
         // Hangfire's default worker count (5 per core, at most 20); the gateway's own storage settings.
@@ -126,7 +126,7 @@ public static class DispatchSuite
         using var second = await StartWorkerAsync(Settings(db, twilio, rate, inFlight), dispatcher: true);
 
         twilio.Clear();
-        Settle();
+        BenchArgs.Settle();
         await QueueAsync(first, db, count, $"pacing{rate}");
         await WaitUntilDoneAsync(db, TimeSpan.FromSeconds(seconds * 3 + 30));
         await Task.WhenAll(first.StopAsync(), second.StopAsync());
@@ -144,13 +144,6 @@ public static class DispatchSuite
         report.Add($"pacing at {rate}/s: 429s from the fake", "0", "the fake never throttles; nothing was retried");
     }
 
-    /// <summary>Each phase starts without the previous phase's garbage: a full collection inside a measurement is noise.</summary>
-    private static void Settle()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-    }
 
     /// <summary>The most timestamps in any half-open window [t, t + 1 s) starting at one of them.</summary>
     private static int MaxInAnyWindow(long[] sorted)
@@ -233,11 +226,6 @@ public static class DispatchSuite
         }
     }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }
 
 /// <summary>The naive engine the dispatcher is measured against: one Hangfire job per message.</summary>

@@ -38,8 +38,8 @@ public static class FanoutSuite
 
     private static async Task RunAsync(string[] args)
     {
-        var subscribers = Option(args, "--subscribers", 1_000_000);
-        var naiveSample = Option(args, "--naive", 10_000);
+        var subscribers = BenchArgs.Option(args, "--subscribers", 1_000_000);
+        var naiveSample = BenchArgs.Option(args, "--naive", 10_000);
         var report = new BenchReport("fanout");
 
         await using var pg = await BenchDatabase.StartAsync();
@@ -132,7 +132,7 @@ public static class FanoutSuite
             catch (OperationCanceledException) { }
         });
 
-        Settle();
+        BenchArgs.Settle();
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var (baseWorkingSet, baseHeap) = (process.WorkingSet64, GC.GetTotalMemory(false));
@@ -228,7 +228,7 @@ public static class FanoutSuite
         var (zh, en) = (outbox.Prepare(ZhText), outbox.Prepare(EnText));
         await using var conn = new NpgsqlConnection(db);
         await conn.OpenAsync();
-        Settle();
+        BenchArgs.Settle();
         var (appCpu, dbCpu) = (Process.GetCurrentProcess().TotalProcessorTime, pg.CpuTime());
         var clock = Stopwatch.StartNew();
         var now = DateTimeOffset.UtcNow;
@@ -264,7 +264,7 @@ public static class FanoutSuite
 
         var storage = host.Services.GetRequiredService<JobStorage>();
         var workers = Math.Min(Environment.ProcessorCount * 5, 20);
-        Settle();
+        BenchArgs.Settle();
         var clock = Stopwatch.StartNew();
         using (new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = workers, Activator = host.Services.GetRequiredService<JobActivator>() }, storage))
         {
@@ -299,18 +299,7 @@ public static class FanoutSuite
         return host;
     }
 
-    private static void Settle()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-    }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }
 
 /// <summary>The naive engine: one Hangfire job per recipient, reading the subscriber and queueing its one message.</summary>

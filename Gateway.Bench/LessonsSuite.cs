@@ -32,8 +32,8 @@ public static class LessonsSuite
 
     private static async Task RunAsync(string[] args)
     {
-        var learners = Option(args, "--learners", 100_000);
-        var baselineLearners = Option(args, "--baseline", 3_000);
+        var learners = BenchArgs.Option(args, "--learners", 100_000);
+        var baselineLearners = BenchArgs.Option(args, "--baseline", 3_000);
         var report = new BenchReport("lessons");
         await using var pg = await BenchDatabase.StartAsync();
 
@@ -43,7 +43,7 @@ public static class LessonsSuite
         var lessons = host.Services.GetRequiredService<QueueDueLessons>();
         var tips = host.Services.GetRequiredService<QueueDailyTips>();
 
-        Settle();
+        BenchArgs.Settle();
         var (before, clock) = (CpuTime.Now(pg.DataDirectory), Stopwatch.StartNew());
         var (queued, _) = await lessons.RunAsync(Eight, CancellationToken.None);
         var lessonTime = clock.Elapsed;
@@ -63,7 +63,7 @@ public static class LessonsSuite
         var baselineDb = await pg.CreateMigratedAsync("lessons_baseline");
         await SeedAsync(baselineDb, baselineLearners);
         using var baselineHost = await StartAsync(baselineDb);
-        Settle();
+        BenchArgs.Settle();
         clock.Restart();
         var sent = await OneTransactionPerLearnerAsync(baselineHost, baselineDb);
         var perLearner = sent / clock.Elapsed.TotalSeconds;
@@ -137,16 +137,5 @@ public static class LessonsSuite
         return due.Count;
     }
 
-    private static void Settle()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-    }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

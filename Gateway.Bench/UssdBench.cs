@@ -35,11 +35,11 @@ public static class UssdBench
 
     private static async Task RunAsync(string[] args)
     {
-        var sessions = Option(args, "--sessions", 500);
-        var thinkMs = Option(args, "--think-ms", 1000);
-        var rounds = Option(args, "--rounds", 2);
+        var sessions = BenchArgs.Option(args, "--sessions", 500);
+        var thinkMs = BenchArgs.Option(args, "--think-ms", 1000);
+        var rounds = BenchArgs.Option(args, "--rounds", 2);
         // Npgsql's automatic preparation (off in the gateway today): measures what it would save per step.
-        var autoPrepare = Option(args, "--max-auto-prepare", 0);
+        var autoPrepare = BenchArgs.Option(args, "--max-auto-prepare", 0);
 
         var loadAtStart = LoadAverage();
         await using var pg = await BenchDatabase.StartAsync();
@@ -218,9 +218,4 @@ public static class UssdBench
         return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
     }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var value) ? value : fallback;
-    }
 }

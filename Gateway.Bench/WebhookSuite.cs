@@ -36,8 +36,7 @@ public static class WebhookSuite
             await ConstantRateLoad.RunAsync(rest);
             return;
         }
-        int Option(string name, int fallback) =>
-            Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+        int Option(string name, int fallback) => BenchArgs.Option(args, name, fallback);
         var seconds = Option("--seconds", 10);
         var rate = Option("--rate", 1000);
         var connections = Option("--connections", 64);

@@ -62,7 +62,8 @@ public sealed class TopicCatalogTests
 
     public static TheoryData<BadFile> BadFiles => new()
     {
-        new("empty", "", "'topics' is missing"),
+        new("empty", "", "the file is empty"),
+        new("no topics key", "other: 1\n", "not found"),
         new("not YAML", "topics: [", "line"),
         new("number out of range", "topics:\n  - { key: notices, number: 11, name: { zh: 通知, en: Notices } }", "'number' must be 1-9"),
         new("two topics, one number", "topics:\n  - { key: notices, number: 1, name: { zh: 通知, en: Notices } }\n  - { key: tips, number: 1, name: { zh: 贴士, en: Tips } }", "number 1 is used by notices and tips"),

@@ -1,3 +1,4 @@
+using Gateway.Templates;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -44,25 +45,11 @@ public sealed record KeywordLexicon
     /// <summary>Reads and validates the file. Throws <see cref="InvalidDataException"/> naming the file and every problem.</summary>
     public static KeywordLexicon Load(string path)
     {
-        KeywordLexicon? lexicon;
-        try
-        {
-            lexicon = Deserializer.Deserialize<KeywordLexicon?>(File.ReadAllText(path));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidDataException($"Keyword lexicon {path} cannot be read: {e.Message}", e);
-        }
-        catch (YamlException e)
-        {
-            string detail = e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message;
-            throw new InvalidDataException($"Keyword lexicon {path} line {e.Start.Line}, column {e.Start.Column}: {detail}", e);
-        }
-
-        var problems = lexicon is null ? ["the file is empty"] : lexicon.FindProblems();
+        var lexicon = ContentRules.Read<KeywordLexicon>(path);
+        var problems = lexicon.FindProblems();
         if (problems.Count > 0)
             throw new InvalidDataException($"Keyword lexicon {path} is invalid:{Environment.NewLine}- {string.Join(Environment.NewLine + "- ", problems)}");
-        return lexicon!;
+        return lexicon;
     }
 
     /// <summary>The intents section by enum value; entries whose name is not an intent are left out.</summary>

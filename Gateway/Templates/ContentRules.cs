@@ -18,18 +18,25 @@ public static partial class ContentRules
         .WithDuplicateKeyChecking()
         .Build();
 
-    /// <summary>Reads one YAML file; unknown fields (typos) and malformed YAML are errors naming the file and line.</summary>
+    /// <summary>
+    /// Reads one YAML file, for every loader of templates/: unknown fields (typos), repeated keys, malformed YAML,
+    /// an empty or unreadable file are errors naming the file and line, so content staff know what to fix.
+    /// </summary>
     public static T Read<T>(string file)
     {
         try
         {
             using var reader = File.OpenText(file);
-            return Yaml.Deserialize<T>(reader) ?? throw new InvalidDataException($"{file}: the file is empty");
+            return Yaml.Deserialize<T?>(reader) ?? throw new InvalidDataException($"{file}: the file is empty");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{file}: cannot be read: {e.Message}", e);
         }
         catch (YamlException e)
         {
-            var reason = e.InnerException?.Message ?? e.Message;
-            throw new InvalidDataException($"{file}: line {e.Start.Line}: {reason}");
+            var reason = e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message;
+            throw new InvalidDataException($"{file}: line {e.Start.Line}, column {e.Start.Column}: {reason}", e);
         }
     }
 

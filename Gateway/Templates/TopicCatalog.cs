@@ -111,20 +111,7 @@ public sealed class TopicCatalog
 
     private static List<Topic> Load(string path)
     {
-        TopicsFile? file;
-        try
-        {
-            file = Deserializer.Deserialize<TopicsFile?>(File.ReadAllText(path));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidDataException($"{path}: cannot be read: {e.Message}", e);
-        }
-        catch (YamlException e)
-        {
-            throw new InvalidDataException($"{path} line {e.Start.Line}: {e.InnerException?.Message ?? e.Message}", e);
-        }
-
+        var file = ContentRules.Read<TopicsFile>(path);
         if (file?.Topics is not { Count: > 0 } entries)
             throw new InvalidDataException($"{path}: 'topics' is missing or empty");
 
