@@ -126,7 +126,7 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
             // A retry of a message we finished: same reply, no effects. One we never finished: finish it now.
             if (existing.Handled)
             {
-                log.LogInformation("Duplicate inbound {MessageSid} from {From}", sms.ProviderMessageId, Phone.Mask(sms.From));
+                log.LogDebug("Duplicate inbound {MessageSid} from {From}", sms.ProviderMessageId, Phone.Mask(sms.From));
                 return new InboundResult(existing.Reply, Duplicate: true);
             }
             id = existing.Id;
