@@ -15,8 +15,9 @@ public static class Database
             builder.Name = "gateway";
             // Unless DATABASE_URL says otherwise: prepare the statements a connection runs most often (the webhooks'
             // few), so PostgreSQL stops parsing and planning them on every call; and do not reset a pooled connection's
-            // session on every return to the pool (five extra statements per webhook call). Nothing in the gateway
-            // changes session state (no SET, LISTEN or temporary tables), and the migrator releases its advisory lock itself.
+            // session on every return to the pool (five extra statements per webhook call). So no code may leave session
+            // state on a pooled connection: only SET LOCAL, no temporary tables; the dispatcher's LISTEN connection
+            // UNLISTENs before it goes back, and the migrator releases its advisory lock itself.
             // Measured with the webhook bench suite: about 1.5x the requests/s for each.
             if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
                 builder.ConnectionStringBuilder.MaxAutoPrepare = 32;

@@ -99,9 +99,19 @@ public sealed class DispatcherService(Dispatcher dispatcher, ReconcileDeliveries
                 conn.Notification += (_, _) => Wake();
                 await using (var listen = new NpgsqlCommand($"LISTEN {Outbox.Channel}", conn))
                     await listen.ExecuteNonQueryAsync(ct);
-                Wake();
-                while (!ct.IsCancellationRequested)
-                    await conn.WaitAsync(ct);
+                try
+                {
+                    Wake();
+                    while (!ct.IsCancellationRequested)
+                        await conn.WaitAsync(ct);
+                }
+                finally
+                {
+                    // Pooled connections are not reset on return (Data/Database.cs): leave no LISTEN behind for the next user.
+                    if (conn.State == System.Data.ConnectionState.Open)
+                        await using (var unlisten = new NpgsqlCommand("UNLISTEN *", conn))
+                            await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
