@@ -286,6 +286,22 @@ public sealed class InboundConcurrencyTests(TwilioWebhookApp app) : IClassFixtur
     }
 
     [Fact]
+    public async Task ARememberedNumber_RetriedSTOP_SameReply_OneLedgerRow_StoredOnce()
+    {
+        const string phone = "+8613800000309";
+        await _twilio.SendAsync(phone, "HELP");   // remembered: the STOP is decided before it is stored
+        var form = TwilioSms.Form(phone, "STOP");
+
+        var first = await (await _twilio.PostAsync(form)).Content.ReadAsStringAsync();
+        var again = await (await _twilio.PostAsync(form)).Content.ReadAsStringAsync();
+
+        Assert.Equal(first, again);
+        Assert.Contains("You are unsubscribed from all messages", first);
+        Assert.Equal(1, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM consent_events WHERE phone = @phone AND action = 'opt_out'", new { phone }));
+        Assert.Equal(1, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM inbound_messages WHERE provider_message_id = @sid", new { sid = form["MessageSid"] }));
+    }
+
+    [Fact]
     public async Task WhenHandlingFails_TheMessageIsStillStored_AndShownAsUnhandled()
     {
         // A fault while handling (here the ledger refuses this number) must not lose what the resident sent.

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Reflection;
 using Npgsql;
 
 namespace Gateway.Data;
@@ -9,12 +11,17 @@ namespace Gateway.Data;
 /// </summary>
 public static class Batch
 {
-    /// <summary>One statement, its @Name parameters taken from the properties of <paramref name="args"/> as Dapper does.</summary>
-    public static NpgsqlBatchCommand Command(string sql, object args)
+    private static readonly ConcurrentDictionary<Type, PropertyInfo[]> PropertiesByType = new();
+
+    /// <summary>One statement, its @Name parameters taken from the properties of <paramref name="args"/> as Dapper does;
+    /// when several objects have a property of the same name, the first one's value is used.</summary>
+    public static NpgsqlBatchCommand Command(string sql, params object[] args)
     {
         var command = new NpgsqlBatchCommand(sql);
-        foreach (var property in args.GetType().GetProperties())
-            command.Parameters.Add(new NpgsqlParameter(property.Name, property.GetValue(args) ?? DBNull.Value));
+        foreach (var arg in args)
+            foreach (var property in PropertiesByType.GetOrAdd(arg.GetType(), type => type.GetProperties()))
+                if (!command.Parameters.Contains(property.Name))
+                    command.Parameters.Add(new NpgsqlParameter(property.Name, property.GetValue(arg) ?? DBNull.Value));
         return command;
     }
 }

@@ -103,36 +103,24 @@ public sealed partial class InboundRouter(
     public async Task<InboundResult> RouteAsync(NpgsqlConnection conn, long inboundId, InboundSms sms, ParsedMessage parsed,
         InboundSender? sender, CancellationToken ct)
     {
-        if (sender is not null && (await TryRouteAsReadAsync(conn, new InboundContext(inboundId, sms, parsed, sender.Subscriber, sender.Topics), null, ct)).Result is { } done)
+        if (sender is not null && await TryRouteStoredAsync(conn, new InboundContext(inboundId, sms, parsed, sender.Subscriber, sender.Topics), ct) is { } done)
             return done;
         return await RouteUnderLocksAsync(conn, inboundId, sms, parsed, ct);
     }
 
-    /// <summary>
-    /// One round trip for a number whose record is in <see cref="SenderCache"/>: <paramref name="store"/> (the insert
-    /// of message <paramref name="inboundId"/>) goes in the same batch as its handling. Null when nothing was kept
-    /// (a retried message, or a record that changed): then store and route the usual way.
-    /// </summary>
-    public async Task<InboundResult?> TryStoreAndRouteAsync(NpgsqlConnection conn, NpgsqlBatchCommand store, long inboundId, InboundSms sms,
-        ParsedMessage parsed, InboundSender sender, CancellationToken ct)
-    {
-        var (result, stored) = await TryRouteAsReadAsync(conn, new InboundContext(inboundId, sms, parsed, sender.Subscriber, sender.Topics), store, ct);
-        if (result is not null)
-            return result;
-        return stored ? await RouteUnderLocksAsync(conn, inboundId, sms, parsed, ct) : null;
-    }
-
-    // Fails the batch with division_by_zero (22012), rolling it all back, unless the message is still unhandled and
-    // the sender is still as we read them: 1 / (rows still matching). The rows stay locked until the batch commits,
-    // so a second delivery of the message, or another message from the same number, waits and then sees our changes.
+    // The guard of a batch that changes the sender, run after the statement that stores or marks the message handled:
+    // fails the batch with division_by_zero (22012), rolling it all back, unless that statement did handle it (a retry
+    // of a message already handled leaves another handled_at) and the sender is still as we read them:
+    // 1 / (rows still matching). The sender's row stays locked until the batch commits, so another message from the
+    // same number waits and then sees our changes.
     private const string GuardSql = """
         SELECT 1 / count(*)::int
           FROM (SELECT 1
-                  FROM inbound_messages i, subscribers s
-                 WHERE i.id = @InboundId AND i.handled_at IS NULL
-                   AND s.id = @SubscriberId AND s.status = @Status AND s.language = @Language
+                  FROM subscribers s
+                 WHERE s.id = @SubscriberId AND s.status = @Status AND s.language = @Language
                    AND ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = s.id ORDER BY t.topic COLLATE "C") = @Topics
-                   FOR UPDATE OF i, s) still_as_read
+                   AND EXISTS (SELECT FROM inbound_messages i WHERE i.id = @InboundId AND i.handled_at = @HandledAt)
+                   FOR UPDATE OF s) still_as_read
         """;
 
     private const string MarkHandledSql = """
@@ -141,65 +129,127 @@ public sealed partial class InboundRouter(
          WHERE id = @Id AND handled_at IS NULL
         """;
 
+    private const string SenderAsReadSql = """
+        SELECT FROM subscribers s
+         WHERE s.id = @SubscriberId AND s.status = @Status AND s.language = @Language
+           AND ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = s.id ORDER BY t.topic COLLATE "C") = @Topics
+        """;
+
     // For a message that changes nothing (help, not understood, …): its reply stands if the message is still
     // unhandled and the sender still as read. No locks: a concurrent change to the sender is then simply later.
-    private const string MarkHandledIfUnchangedSql = """
+    private const string MarkHandledIfUnchangedSql = $"""
         UPDATE inbound_messages
            SET intent = @Intent, reply = @Reply, handled_at = @HandledAt
          WHERE id = @InboundId AND handled_at IS NULL
-           AND EXISTS (SELECT 1
-                         FROM subscribers s
-                        WHERE s.id = @SubscriberId AND s.status = @Status AND s.language = @Language
-                          AND ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = s.id ORDER BY t.topic COLLATE "C") = @Topics)
+           AND EXISTS ({SenderAsReadSql})
         """;
 
-    /// <summary>The fast path, one round trip: decide from the record as read (at storage time, or cached), then send
-    /// the reply and the changes, guarded, as one batch, after <paramref name="store"/> when the message is stored in
-    /// the same batch. Result is null when the message or the sender changed in between: route again under locks.
-    /// Stored says whether the batch kept the message (the store committed) though it could not handle it.</summary>
-    private async Task<(InboundResult? Result, bool Stored)> TryRouteAsReadAsync(NpgsqlConnection conn, InboundContext context,
-        NpgsqlBatchCommand? store, CancellationToken ct)
+    // The message stored already handled: one row written once. StoreHandledIfUnchangedSql keeps it only if the
+    // sender is still as read (and it is not a retry); StoreHandledSql is followed by the guard in the same batch.
+    private const string StoreHandledSql = """
+        INSERT INTO inbound_messages (id, provider, provider_message_id, from_phone, to_phone, body, received_at, intent, reply, handled_at)
+        OVERRIDING SYSTEM VALUE
+             VALUES (@InboundId, @Provider, @ProviderMessageId, @From, @To, @Body, @ReceivedAt, @Intent, @Reply, @HandledAt)
+        ON CONFLICT (provider, provider_message_id) DO NOTHING
+        """;
+
+    private const string StoreHandledIfUnchangedSql = $"""
+        INSERT INTO inbound_messages (id, provider, provider_message_id, from_phone, to_phone, body, received_at, intent, reply, handled_at)
+        OVERRIDING SYSTEM VALUE
+        SELECT @InboundId, @Provider, @ProviderMessageId, @From, @To, @Body, @ReceivedAt, @Intent, @Reply, @HandledAt
+         WHERE EXISTS ({SenderAsReadSql})
+        ON CONFLICT (provider, provider_message_id) DO NOTHING
+        """;
+
+    /// <summary>
+    /// One round trip for a number whose record is in <see cref="SenderCache"/>: the message, taking the id
+    /// <paramref name="inboundId"/>, is decided before it is stored, and stored already handled in the same batch as
+    /// its changes. Null when nothing was kept (a retried message, or a record that changed): then store and route
+    /// the usual way.
+    /// </summary>
+    public async Task<InboundResult?> TryStoreAndRouteAsync(NpgsqlConnection conn, long inboundId, InboundSms sms, DateTimeOffset receivedAt,
+        ParsedMessage parsed, InboundSender sender, CancellationToken ct)
     {
-        context = await WithLearnerAsync(conn, null, context, ct);
+        var context = await WithLearnerAsync(conn, null, new InboundContext(inboundId, sms, parsed, sender.Subscriber, sender.Topics), ct);
         var (outcome, reply) = Decide(context);
-        var asRead = new
+        var message = new
         {
-            context.InboundId,
-            SubscriberId = context.Subscriber.Id,
-            context.Subscriber.Status,
-            context.Subscriber.Language,
-            Topics = context.Topics.ToArray(),
+            InboundId = inboundId, sms.Provider, sms.ProviderMessageId, sms.From, sms.To, sms.Body, ReceivedAt = receivedAt,
+            outcome.Intent, Reply = reply, HandledAt = clock.GetUtcNow(),
         };
+        var asRead = AsRead(context, message.HandledAt);
         await using var batch = new NpgsqlBatch(conn);
-        if (store is not null)
-            batch.BatchCommands.Add(store);
         if (outcome.Changes.Count == 0)
         {
-            var mark = Batch.Command(MarkHandledIfUnchangedSql, new
-            {
-                asRead.InboundId, asRead.SubscriberId, asRead.Status, asRead.Language, asRead.Topics,
-                outcome.Intent, Reply = reply, HandledAt = clock.GetUtcNow(),
-            });
-            batch.BatchCommands.Add(mark);
+            var store = Batch.Command(StoreHandledIfUnchangedSql, message, asRead);
+            batch.BatchCommands.Add(store);
             await batch.ExecuteNonQueryAsync(ct);
-            if (mark.RecordsAffected == 0)
-                return (null, store?.RecordsAffected == 1);
+            if (store.RecordsAffected == 0)
+                return null;
         }
         else
         {
-            batch.BatchCommands.Add(Batch.Command(GuardSql, asRead));
-            AddHandled(batch, context.InboundId, outcome, reply);
-            try
-            {
-                await batch.ExecuteNonQueryAsync(ct);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero)
-            {
-                return (null, false);   // the whole batch, the store included, was rolled back
-            }
+            batch.BatchCommands.Add(Batch.Command(StoreHandledSql, message));
+            if (!await TryExecuteGuardedAsync(batch, asRead, outcome.Changes, ct))
+                return null;
         }
         Finished(context, outcome, reply);
-        return (new InboundResult(reply, Duplicate: false), true);
+        return new InboundResult(reply, Duplicate: false);
+    }
+
+    /// <summary>The fast path for a message already stored: decide from the record as read at storage time, then
+    /// send the reply and the changes, guarded, as one batch. Null when the message or the sender changed in between.</summary>
+    private async Task<InboundResult?> TryRouteStoredAsync(NpgsqlConnection conn, InboundContext context, CancellationToken ct)
+    {
+        context = await WithLearnerAsync(conn, null, context, ct);
+        var (outcome, reply) = Decide(context);
+        var handled = new { outcome.Intent, Reply = reply, HandledAt = clock.GetUtcNow() };
+        var asRead = AsRead(context, handled.HandledAt);
+        await using var batch = new NpgsqlBatch(conn);
+        if (outcome.Changes.Count == 0)
+        {
+            var mark = Batch.Command(MarkHandledIfUnchangedSql, asRead, handled);
+            batch.BatchCommands.Add(mark);
+            await batch.ExecuteNonQueryAsync(ct);
+            if (mark.RecordsAffected == 0)
+                return null;
+        }
+        else
+        {
+            batch.BatchCommands.Add(Batch.Command(MarkHandledSql, new { Id = context.InboundId, outcome.Intent, Reply = reply, handled.HandledAt }));
+            if (!await TryExecuteGuardedAsync(batch, asRead, outcome.Changes, ct))
+                return null;
+        }
+        Finished(context, outcome, reply);
+        return new InboundResult(reply, Duplicate: false);
+    }
+
+    private static object AsRead(InboundContext c, DateTimeOffset handledAt) => new
+    {
+        c.InboundId,
+        SubscriberId = c.Subscriber.Id,
+        c.Subscriber.Status,
+        c.Subscriber.Language,
+        Topics = c.Topics.ToArray(),
+        HandledAt = handledAt,
+    };
+
+    /// <summary>Runs <paramref name="batch"/> (the message's handling), then the guard, then the changes: false, with
+    /// everything rolled back, when the guard finds the message or the sender changed.</summary>
+    private static async Task<bool> TryExecuteGuardedAsync(NpgsqlBatch batch, object asRead, IReadOnlyList<NpgsqlBatchCommand> changes, CancellationToken ct)
+    {
+        batch.BatchCommands.Add(Batch.Command(GuardSql, asRead));
+        foreach (var change in changes)
+            batch.BatchCommands.Add(change);
+        try
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+            return true;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero)
+        {
+            return false;
+        }
     }
 
     private const string LockInboundSql = "SELECT handled_at IS NOT NULL AS handled, reply FROM inbound_messages WHERE id = @Id FOR UPDATE";

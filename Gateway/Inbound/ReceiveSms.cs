@@ -1,5 +1,4 @@
 using Dapper;
-using Gateway.Data;
 using Gateway.Phones;
 using Gateway.Subscriptions;
 using Npgsql;
@@ -23,19 +22,12 @@ public sealed record InboundResult(string? Reply, bool Duplicate);
 public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundRouter router, SenderCache senders, InboundIds ids,
     ILogger<ReceiveSms> log)
 {
-    // For a sender whose record is cached: the message with an id taken in advance, so that the router can store and
-    // handle it in one batch (one round trip, one commit). If that batch keeps nothing, the usual path below runs.
-    private const string StoreWithIdSql = """
-        INSERT INTO inbound_messages (id, provider, provider_message_id, from_phone, to_phone, body, received_at)
-        OVERRIDING SYSTEM VALUE
-             VALUES (@Id, @Provider, @ProviderMessageId, @From,      @To,      @Body, @ReceivedAt)
-        ON CONFLICT (provider, provider_message_id) DO NOTHING
-        """;
-
     // One statement, committed on its own: the message, and the sender's record (created on a first message, in
     // the language that message suggests) with their topics, which the router decides from. A new number whose
     // record another message is creating at the same instant comes back without one (Phone is null): the router
     // then reads it under a lock. This is the one place outside Subscribers that creates a subscriber, to save a round trip.
+    // A retried message is not stored again: "earlier" is the message as stored before, when its commit came before this
+    // statement (a retry racing the first delivery's commit is read again afterwards).
     private const string StoreSql = """
         WITH stored AS (
             INSERT INTO inbound_messages (provider, provider_message_id, from_phone, to_phone, body, received_at)
@@ -51,18 +43,27 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
             SELECT * FROM created
             UNION ALL
             SELECT id, phone, language, status, region, created_at, opted_out_at FROM subscribers WHERE phone = @From
-            LIMIT 1)
-        SELECT stored.id AS inbound_id, sender.id AS subscriber_id, sender.phone, sender.language, sender.status,
+            LIMIT 1),
+        earlier AS (
+            SELECT id, reply, handled_at IS NOT NULL AS handled
+              FROM inbound_messages
+             WHERE provider = @Provider AND provider_message_id = @ProviderMessageId)
+        SELECT stored.id AS inbound_id, earlier.id AS earlier_id, earlier.reply AS earlier_reply, earlier.handled AS earlier_handled,
+               sender.id AS subscriber_id, sender.phone, sender.language, sender.status,
                sender.region, sender.created_at, sender.opted_out_at,
                ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = sender.id ORDER BY t.topic COLLATE "C") AS topics
           FROM (SELECT) one
           LEFT JOIN stored ON true
           LEFT JOIN sender ON true
+          LEFT JOIN earlier ON true
         """;
 
     private sealed class Stored
     {
         public long? InboundId { get; init; }
+        public long? EarlierId { get; init; }
+        public string? EarlierReply { get; init; }
+        public bool EarlierHandled { get; init; }
         public long? SubscriberId { get; init; }
         public string? Phone { get; init; }
         public string? Language { get; init; }
@@ -86,10 +87,9 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
         if (senders.Find(sms.From) is { } known)
         {
             var newId = await ids.NextAsync(conn, ct);
-            var store = Batch.Command(StoreWithIdSql, new { Id = newId, sms.Provider, sms.ProviderMessageId, sms.From, sms.To, sms.Body, ReceivedAt = clock.GetUtcNow() });
             try
             {
-                if (await router.TryStoreAndRouteAsync(conn, store, newId, sms, parsed, known, CancellationToken.None) is { } done)
+                if (await router.TryStoreAndRouteAsync(conn, newId, sms, clock.GetUtcNow(), parsed, known, CancellationToken.None) is { } done)
                     return done;
             }
             catch (PostgresException e)
@@ -121,8 +121,9 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
         }
         else
         {
-            var existing = await conn.QuerySingleAsync<(long Id, string? Reply, bool Handled)>(
-                new CommandDefinition(SelectStoredSql, sms, cancellationToken: ct));
+            var existing = stored.EarlierId is { } earlierId
+                ? (Id: earlierId, Reply: stored.EarlierReply, Handled: stored.EarlierHandled)
+                : await conn.QuerySingleAsync<(long Id, string? Reply, bool Handled)>(new CommandDefinition(SelectStoredSql, sms, cancellationToken: ct));
             // A retry of a message we finished: same reply, no effects. One we never finished: finish it now.
             if (existing.Handled)
             {
