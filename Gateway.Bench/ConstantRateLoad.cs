@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -17,7 +18,8 @@ public static class ConstantRateLoad
 {
     public const string Flag = "--constant-rate";
 
-    public sealed record Result(double OfferedPerSecond, double AchievedPerSecond, int Sent, int Errors, double P50Ms, double P90Ms, double P99Ms, double P999Ms, double MaxMs);
+    public sealed record Result(double OfferedPerSecond, double AchievedPerSecond, int Sent, int Errors, double P50Ms, double P90Ms, double P99Ms, double P999Ms, double MaxMs,
+        double SendLagP99Ms, double GcPauseMs, int Gen0Collections);
 
     /// <summary>Child process entry: webhook --constant-rate &lt;url&gt; &lt;file&gt; &lt;rate&gt; &lt;seconds&gt;; prints a Result as JSON.
     /// The first second warms up connections and JIT and is not counted.</summary>
@@ -32,13 +34,17 @@ public static class ConstantRateLoad
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false })
         { Timeout = TimeSpan.FromSeconds(30) };
         var latencies = new double[total];
+        var lags = new double[total];
         var errors = 0;
         var inFlight = new Task[total];
         var clock = Stopwatch.StartNew();
         var interval = Stopwatch.Frequency / (double)rate;
 
+        double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+
         async Task SendAsync(int index, long due)
         {
+            lags[index] = Ms(clock.ElapsedTicks - due);   // the generator's own lateness: part of every latency below
             using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(requests[index].Body) };
             request.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
             request.Headers.Add("X-Twilio-Signature", requests[index].Signature);
@@ -52,33 +58,42 @@ public static class ConstantRateLoad
             {
                 if (index >= warmUp) Interlocked.Increment(ref errors);
             }
-            latencies[index] = (clock.ElapsedTicks - due) * 1000.0 / Stopwatch.Frequency;
+            latencies[index] = Ms(clock.ElapsedTicks - due);
         }
 
-        // Pacing on a thread of its own: timer and thread-pool jitter must not delay the schedule.
+        // Pacing on a thread of its own: timer and thread-pool jitter must not delay the schedule. It sleeps until each
+        // request is due with the kernel's microsecond timer: spinning instead would take one of the machine's two
+        // cores from the server it measures (Thread.Sleep only counts whole milliseconds).
         var pacer = new Thread(() =>
         {
             for (var i = 0; i < total; i++)
             {
                 var due = (long)(i * interval);
-                while (clock.ElapsedTicks < due)
-                {
-                    if ((due - clock.ElapsedTicks) * 1000 / Stopwatch.Frequency > 1) Thread.Sleep(1); else Thread.SpinWait(20);
-                }
+                var wait = due - clock.ElapsedTicks;
+                if (wait > 0)
+                    usleep((uint)(wait * 1_000_000 / Stopwatch.Frequency));
                 inFlight[i] = SendAsync(i, due);
             }
         }) { IsBackground = true, Priority = ThreadPriority.AboveNormal };
+        var (pauseBefore, gen0Before) = (GC.GetTotalPauseDuration(), GC.CollectionCount(0));
         pacer.Start();
         pacer.Join();
         await Task.WhenAll(inFlight);
+        var (pause, gen0) = (GC.GetTotalPauseDuration() - pauseBefore, GC.CollectionCount(0) - gen0Before);
 
         var measured = latencies[warmUp..];
         var elapsed = (clock.ElapsedTicks - (long)(warmUp * interval)) / (double)Stopwatch.Frequency;
+        var measuredLags = lags[warmUp..];
         Array.Sort(measured);
-        double At(double q) => measured[Math.Min(measured.Length - 1, (int)Math.Ceiling(q * measured.Length) - 1)];
-        var result = new Result(rate, measured.Length / elapsed, measured.Length, errors, At(0.50), At(0.90), At(0.99), At(0.999), measured[^1]);
+        Array.Sort(measuredLags);
+        double At(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+        var result = new Result(rate, measured.Length / elapsed, measured.Length, errors, At(measured, 0.50), At(measured, 0.90),
+            At(measured, 0.99), At(measured, 0.999), measured[^1], At(measuredLags, 0.99), pause.TotalMilliseconds, gen0);
         Console.WriteLine(JsonSerializer.Serialize(result));
     }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int usleep(uint microseconds);
 
     /// <summary>Starts this program again as the generator and waits for its figures.</summary>
     public static async Task<Result> RunInChildProcessAsync(string url, string file, int rate, int seconds)

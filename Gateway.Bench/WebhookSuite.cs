@@ -129,7 +129,8 @@ public static class WebhookSuite
     private static string Errors(Wrk.Result r) =>
         $"{r.Requests} requests, {r.NonSuccess} non-2xx, {r.SocketErrors} socket errors; p50 {r.P50Ms:F2} ms, p99 {r.P99Ms:F2} ms (saturated: queueing, not a latency figure)";
 
-    private static string AtRate(ConstantRateLoad.Result r) => $"{r.Sent} requests, achieved {r.AchievedPerSecond:F0}/s, {r.Errors} errors";
+    private static string AtRate(ConstantRateLoad.Result r) => $"{r.Sent} requests, achieved {r.AchievedPerSecond:F0}/s, {r.Errors} errors; " +
+        $"generator: p99 send lag {r.SendLagP99Ms:F2} ms, {r.Gen0Collections} GCs pausing it {r.GcPauseMs:F0} ms in all";
 
     private static string Ratio(double a, double b) => b > 0 ? (a / b).ToString("F2", CultureInfo.InvariantCulture) + "×" : "n/a";
 
