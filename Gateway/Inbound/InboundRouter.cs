@@ -108,17 +108,23 @@ public sealed partial class InboundRouter(
         return await RouteUnderLocksAsync(conn, inboundId, sms, parsed, ct);
     }
 
-    // The guard of a batch that changes the sender, run after the statement that stores or marks the message handled:
-    // fails the batch with division_by_zero (22012), rolling it all back, unless that statement did handle it (a retry
-    // of a message already handled leaves another handled_at) and the sender is still as we read them:
-    // 1 / (rows still matching). The sender's row stays locked until the batch commits, so another message from the
-    // same number waits and then sees our changes.
-    private const string GuardSql = """
+    // The sender as the decision read them: same status, language and topics.
+    private const string SenderAsReadSql = """
+        SELECT FROM subscribers s
+         WHERE s.id = @SubscriberId AND s.status = @Status AND s.language = @Language
+           AND ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = s.id ORDER BY t.topic COLLATE "C") = @Topics
+        """;
+
+    // Guards for a batch that changes the sender: they fail the batch with division_by_zero (22012), 1 / (rows still
+    // matching), rolling it all back, when the sender is no longer as read. The sender's row stays locked until the
+    // batch commits, so another message from the same number waits and then sees our changes.
+    private const string LockedStillAsReadSql = $"SELECT 1 / count(*)::int AS still_as_read FROM ({SenderAsReadSql} FOR UPDATE OF s) still_as_read";
+
+    // Run after MarkHandledSql: it also fails unless that statement handled the message (a retry of a message
+    // handled meanwhile keeps another handled_at).
+    private const string GuardSql = $"""
         SELECT 1 / count(*)::int
-          FROM (SELECT 1
-                  FROM subscribers s
-                 WHERE s.id = @SubscriberId AND s.status = @Status AND s.language = @Language
-                   AND ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = s.id ORDER BY t.topic COLLATE "C") = @Topics
+          FROM ({SenderAsReadSql}
                    AND EXISTS (SELECT FROM inbound_messages i WHERE i.id = @InboundId AND i.handled_at = @HandledAt)
                    FOR UPDATE OF s) still_as_read
         """;
@@ -127,12 +133,6 @@ public sealed partial class InboundRouter(
         UPDATE inbound_messages
            SET intent = @Intent, reply = @Reply, handled_at = @HandledAt
          WHERE id = @Id AND handled_at IS NULL
-        """;
-
-    private const string SenderAsReadSql = """
-        SELECT FROM subscribers s
-         WHERE s.id = @SubscriberId AND s.status = @Status AND s.language = @Language
-           AND ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = s.id ORDER BY t.topic COLLATE "C") = @Topics
         """;
 
     // For a message that changes nothing (help, not understood, …): its reply stands if the message is still
@@ -144,15 +144,8 @@ public sealed partial class InboundRouter(
            AND EXISTS ({SenderAsReadSql})
         """;
 
-    // The message stored already handled: one row written once. StoreHandledIfUnchangedSql keeps it only if the
-    // sender is still as read (and it is not a retry); StoreHandledSql is followed by the guard in the same batch.
-    private const string StoreHandledSql = """
-        INSERT INTO inbound_messages (id, provider, provider_message_id, from_phone, to_phone, body, received_at, intent, reply, handled_at)
-        OVERRIDING SYSTEM VALUE
-             VALUES (@InboundId, @Provider, @ProviderMessageId, @From, @To, @Body, @ReceivedAt, @Intent, @Reply, @HandledAt)
-        ON CONFLICT (provider, provider_message_id) DO NOTHING
-        """;
-
+    // The message stored already handled, one row written once. A message that changes nothing is kept only if the
+    // sender is still as read, and not if it is a retry (then nothing is kept and the usual path answers it).
     private const string StoreHandledIfUnchangedSql = $"""
         INSERT INTO inbound_messages (id, provider, provider_message_id, from_phone, to_phone, body, received_at, intent, reply, handled_at)
         OVERRIDING SYSTEM VALUE
@@ -160,6 +153,19 @@ public sealed partial class InboundRouter(
          WHERE EXISTS ({SenderAsReadSql})
         ON CONFLICT (provider, provider_message_id) DO NOTHING
         """;
+
+    // One that changes the sender fails, and its changes with it, when the sender changed (the guard's division by
+    // zero; the WHERE keeps the planner from dropping the unused column) or it is a retry (unique_violation on the
+    // provider's message id).
+    private const string StoreHandledGuardedSql = $"""
+        INSERT INTO inbound_messages (id, provider, provider_message_id, from_phone, to_phone, body, received_at, intent, reply, handled_at)
+        OVERRIDING SYSTEM VALUE
+        SELECT @InboundId, @Provider, @ProviderMessageId, @From, @To, @Body, @ReceivedAt, @Intent, @Reply, @HandledAt
+          FROM ({LockedStillAsReadSql}) guard
+         WHERE guard.still_as_read = 1
+        """;
+
+    private const string RetriedMessageConstraint = "inbound_messages_provider_provider_message_id_key";
 
     /// <summary>
     /// One round trip for a number whose record is in <see cref="SenderCache"/>: the message, taking the id
@@ -189,8 +195,8 @@ public sealed partial class InboundRouter(
         }
         else
         {
-            batch.BatchCommands.Add(Batch.Command(StoreHandledSql, message));
-            if (!await TryExecuteGuardedAsync(batch, asRead, outcome.Changes, ct))
+            batch.BatchCommands.Add(Batch.Command(StoreHandledGuardedSql, message, asRead));
+            if (!await TryExecuteAsync(batch, outcome.Changes, ct))
                 return null;
         }
         Finished(context, outcome, reply);
@@ -217,7 +223,8 @@ public sealed partial class InboundRouter(
         else
         {
             batch.BatchCommands.Add(Batch.Command(MarkHandledSql, new { Id = context.InboundId, outcome.Intent, Reply = reply, handled.HandledAt }));
-            if (!await TryExecuteGuardedAsync(batch, asRead, outcome.Changes, ct))
+            batch.BatchCommands.Add(Batch.Command(GuardSql, asRead));
+            if (!await TryExecuteAsync(batch, outcome.Changes, ct))
                 return null;
         }
         Finished(context, outcome, reply);
@@ -234,11 +241,10 @@ public sealed partial class InboundRouter(
         HandledAt = handledAt,
     };
 
-    /// <summary>Runs <paramref name="batch"/> (the message's handling), then the guard, then the changes: false, with
-    /// everything rolled back, when the guard finds the message or the sender changed.</summary>
-    private static async Task<bool> TryExecuteGuardedAsync(NpgsqlBatch batch, object asRead, IReadOnlyList<NpgsqlBatchCommand> changes, CancellationToken ct)
+    /// <summary>Runs <paramref name="batch"/> (the message's handling and its guard) and then the changes: false, with
+    /// everything rolled back, when the guard finds the sender changed or the message is a retry.</summary>
+    private static async Task<bool> TryExecuteAsync(NpgsqlBatch batch, IReadOnlyList<NpgsqlBatchCommand> changes, CancellationToken ct)
     {
-        batch.BatchCommands.Add(Batch.Command(GuardSql, asRead));
         foreach (var change in changes)
             batch.BatchCommands.Add(change);
         try
@@ -246,7 +252,8 @@ public sealed partial class InboundRouter(
             await batch.ExecuteNonQueryAsync(ct);
             return true;
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero)
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero
+            || e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: RetriedMessageConstraint })
         {
             return false;
         }

@@ -63,25 +63,31 @@ public sealed class Subscribers(NpgsqlDataSource db, TimeProvider clock)
              VALUES (@SubscriberId, @Phone, @PhoneHash, @Action, @Scope, @Keyword, @Channel, @Now)
         """;
 
+    // A state change and its ledger row as one statement (one round trip on the webhook's hot path): the ledger row is
+    // written whether or not anything changed; the result is the number of rows the change touched.
+    private const string OptOutAllWithLedgerSql = $"WITH changed AS ({OptOutAllSql} RETURNING 1), ledger AS ({InsertConsentSql}) SELECT count(*)::int FROM changed";
+    private const string LeaveTopicWithLedgerSql = $"WITH changed AS ({LeaveTopicSql} RETURNING 1), ledger AS ({InsertConsentSql}) SELECT count(*)::int FROM changed";
+    private const string OptInAllWithLedgerSql = $"WITH changed AS ({OptInAllSql} RETURNING 1), ledger AS ({InsertConsentSql}) SELECT count(*)::int FROM changed";
+    private const string JoinTopicWithLedgerSql = $"WITH changed AS ({JoinTopicSql} RETURNING 1), ledger AS ({InsertConsentSql}) SELECT count(*)::int FROM changed";
+
+    private static string OptOutSql(string scope) => scope == AllTopics ? OptOutAllWithLedgerSql : LeaveTopicWithLedgerSql;
+    private static string OptInSql(string scope) => scope == AllTopics ? OptInAllWithLedgerSql : JoinTopicWithLedgerSql;
+
     /// <summary>
     /// Opts out of everything (<paramref name="scope"/> = <see cref="AllTopics"/>) or leaves one topic, and writes the ledger.
     /// Returns false when nothing changed (already opted out, or not subscribed to that topic); the ledger still records the request.
     /// </summary>
     public Task<bool> OptOutAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Subscriber subscriber, string scope,
         string? keyword, string channel, CancellationToken ct) =>
-        ChangeConsentAsync(conn, tx, scope == AllTopics ? OptOutAllSql : LeaveTopicSql, Args(subscriber, "opt_out", scope, keyword, channel), ct);
+        ChangeConsentAsync(conn, tx, OptOutSql(scope), Args(subscriber, "opt_out", scope, keyword, channel), ct);
 
     /// <summary>Opts back in to everything (<see cref="AllTopics"/>) or joins one topic, and writes the ledger.</summary>
     public Task<bool> OptInAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Subscriber subscriber, string scope,
         string? keyword, string channel, CancellationToken ct) =>
-        ChangeConsentAsync(conn, tx, scope == AllTopics ? OptInAllSql : JoinTopicSql, Args(subscriber, "opt_in", scope, keyword, channel), ct);
+        ChangeConsentAsync(conn, tx, OptInSql(scope), Args(subscriber, "opt_in", scope, keyword, channel), ct);
 
-    private static async Task<bool> ChangeConsentAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string changeSql, object args, CancellationToken ct)
-    {
-        var changed = await conn.ExecuteAsync(new CommandDefinition(changeSql, args, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(InsertConsentSql, args, tx, cancellationToken: ct));
-        return changed > 0;
-    }
+    private static async Task<bool> ChangeConsentAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string changeWithLedgerSql, object args, CancellationToken ct) =>
+        await conn.ExecuteScalarAsync<int>(new CommandDefinition(changeWithLedgerSql, args, tx, cancellationToken: ct)) > 0;
 
     private const string SelectTopicsSql = "SELECT topic FROM subscriptions WHERE subscriber_id = @SubscriberId ORDER BY created_at, topic";
 
@@ -97,21 +103,13 @@ public sealed class Subscribers(NpgsqlDataSource db, TimeProvider clock)
 
     // ---- The same changes as statements for one batch (the inbound webhook sends all of a message's changes at once) ----
 
-    /// <summary>The statements of <see cref="OptOutAsync"/>: the state change (a no-op when nothing changes) and the ledger row.</summary>
-    public IEnumerable<NpgsqlBatchCommand> OptOutCommands(Subscriber subscriber, string scope, string? keyword, string channel)
-    {
-        var args = Args(subscriber, "opt_out", scope, keyword, channel);
-        yield return Batch.Command(scope == AllTopics ? OptOutAllSql : LeaveTopicSql, args);
-        yield return Batch.Command(InsertConsentSql, args);
-    }
+    /// <summary>The statement of <see cref="OptOutAsync"/>: the state change (a no-op when nothing changes) with the ledger row.</summary>
+    public IEnumerable<NpgsqlBatchCommand> OptOutCommands(Subscriber subscriber, string scope, string? keyword, string channel) =>
+        [Batch.Command(OptOutSql(scope), Args(subscriber, "opt_out", scope, keyword, channel))];
 
-    /// <summary>The statements of <see cref="OptInAsync"/>.</summary>
-    public IEnumerable<NpgsqlBatchCommand> OptInCommands(Subscriber subscriber, string scope, string? keyword, string channel)
-    {
-        var args = Args(subscriber, "opt_in", scope, keyword, channel);
-        yield return Batch.Command(scope == AllTopics ? OptInAllSql : JoinTopicSql, args);
-        yield return Batch.Command(InsertConsentSql, args);
-    }
+    /// <summary>The statement of <see cref="OptInAsync"/>.</summary>
+    public IEnumerable<NpgsqlBatchCommand> OptInCommands(Subscriber subscriber, string scope, string? keyword, string channel) =>
+        [Batch.Command(OptInSql(scope), Args(subscriber, "opt_in", scope, keyword, channel))];
 
     /// <summary>
     /// The ledger row alone, for a consent kept outside subscriptions: enrolling in a course (scope 'course:&lt;key&gt;')
