@@ -13,12 +13,14 @@ public sealed record FanOutRun(long OccurrenceId, int Chunks, bool Finished);
 /// <summary>
 /// The fan-out: turns an occurrence of an approved broadcast into rows of outbound_messages, set-based, in chunks of
 /// subscriber ids. Each chunk is one transaction that locks the occurrence row, inserts the chunk's messages with one
-/// INSERT … SELECT … ON CONFLICT DO NOTHING (the audience and verdicts of <see cref="BroadcastAudience"/>), advances the
+/// INSERT … SELECT (the audience and verdicts of <see cref="BroadcastAudience"/>), advances the
 /// occurrence's cursor and counts, and wakes the dispatchers on commit: the first messages are sendable after the first
 /// chunk, long before the whole audience is materialised, and nothing of the audience is ever held in memory.
 /// <para>
-/// Safe to run twice, at once or after a crash: the cursor and counts commit with their rows, a second run waits for
-/// the lock and carries on where the first stopped, and (occurrence, subscriber) is unique in outbound_messages.
+/// Safe to run twice, at once or after a crash: the cursor and counts commit with their rows, and a second run waits
+/// for the lock and carries on where the first stopped, so no chunk is written twice. That is why the insert has no
+/// ON CONFLICT DO NOTHING (speculative insertion made a 1M fan-out 30% slower, fanout bench suite): (occurrence,
+/// subscriber) stays unique in outbound_messages, so a bug that wrote a row twice would fail the chunk loudly instead.
 /// </para>
 /// </summary>
 public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, FrequencyGuard guard, QuietHours quietHours,
@@ -173,7 +175,7 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
         SELECT max(id) FROM (SELECT id FROM subscribers WHERE id > @From AND id <= @Last ORDER BY id LIMIT @Size) AS chunk
         """;
 
-    // The set-based producer contract of Outbox: prepared bodies per language, ON CONFLICT DO NOTHING, one NOTIFY.
+    // The set-based producer contract of Outbox: prepared bodies per language, one NOTIFY. No ON CONFLICT: see the class summary.
     private const string InsertChunkSql = $"""
         WITH {BroadcastAudience.JudgedSql},
         inserted AS (
@@ -187,7 +189,6 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
               JOIN unnest(@BodyLanguages, @Bodies, @Encodings, @Segments, @Costs) AS b (language, body, encoding, segments, cost)
                 ON b.language = j.language
              WHERE j.verdict IN ('allowed', 'deferred')
-            ON CONFLICT DO NOTHING
             RETURNING not_before)
         SELECT (SELECT count(*) FROM inserted) AS planned,
                (SELECT count(*) FROM inserted WHERE not_before > @Due) AS deferred,

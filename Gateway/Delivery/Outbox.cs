@@ -34,8 +34,10 @@ public sealed record PreparedBody(string Body, string Encoding, int Segments, de
 /// recipient (E.164), subscriber_id, body/encoding/segments/cost from <see cref="Prepare"/> (once per distinct body),
 /// priority (<see cref="MessagePriority"/> as smallint), kind (<see cref="MessageKinds"/>), broadcast_id,
 /// dedupe_key (or NULL), not_before, expires_at (<see cref="ExpiresAt"/>), created_at = status_at = now;
-/// leave status to its default 'queued'. End with ON CONFLICT DO NOTHING ((broadcast_id, subscriber_id) and
-/// dedupe_key are unique, so a re-run inserts nothing twice), then call <see cref="NotifyAsync"/> once.
+/// leave status to its default 'queued'. (broadcast_id, subscriber_id) and dedupe_key are unique: a producer that may
+/// write a row again ends with ON CONFLICT DO NOTHING, so a re-run inserts nothing twice; one whose own bookkeeping
+/// already rules that out (the broadcast fan-out's cursor) leaves it off, since it made 1M rows 30% slower to write.
+/// Then call <see cref="NotifyAsync"/> once.
 /// </para>
 /// </summary>
 public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions> options)
