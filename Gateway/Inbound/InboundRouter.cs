@@ -184,23 +184,9 @@ public sealed partial class InboundRouter(
             outcome.Intent, Reply = reply, HandledAt = clock.GetUtcNow(),
         };
         var asRead = AsRead(context, message.HandledAt);
-        await using var batch = new NpgsqlBatch(conn);
-        if (outcome.Changes.Count == 0)
-        {
-            var store = Batch.Command(StoreHandledIfUnchangedSql, message, asRead);
-            batch.BatchCommands.Add(store);
-            await batch.ExecuteNonQueryAsync(ct);
-            if (store.RecordsAffected == 0)
-                return null;
-        }
-        else
-        {
-            batch.BatchCommands.Add(Batch.Command(StoreHandledGuardedSql, message, asRead));
-            if (!await TryExecuteAsync(batch, outcome.Changes, ct))
-                return null;
-        }
-        Finished(context, outcome, reply);
-        return new InboundResult(reply, Duplicate: false);
+        return await TryCommitAsync(conn, context, outcome, reply, ct, outcome.Changes.Count == 0
+            ? Batch.Command(StoreHandledIfUnchangedSql, message, asRead)
+            : Batch.Command(StoreHandledGuardedSql, message, asRead));
     }
 
     /// <summary>The fast path for a message already stored: decide from the record as read at storage time, then
@@ -211,24 +197,11 @@ public sealed partial class InboundRouter(
         var (outcome, reply) = Decide(context);
         var handled = new { outcome.Intent, Reply = reply, HandledAt = clock.GetUtcNow() };
         var asRead = AsRead(context, handled.HandledAt);
-        await using var batch = new NpgsqlBatch(conn);
-        if (outcome.Changes.Count == 0)
-        {
-            var mark = Batch.Command(MarkHandledIfUnchangedSql, asRead, handled);
-            batch.BatchCommands.Add(mark);
-            await batch.ExecuteNonQueryAsync(ct);
-            if (mark.RecordsAffected == 0)
-                return null;
-        }
-        else
-        {
-            batch.BatchCommands.Add(Batch.Command(MarkHandledSql, new { Id = context.InboundId, outcome.Intent, Reply = reply, handled.HandledAt }));
-            batch.BatchCommands.Add(Batch.Command(GuardSql, asRead));
-            if (!await TryExecuteAsync(batch, outcome.Changes, ct))
-                return null;
-        }
-        Finished(context, outcome, reply);
-        return new InboundResult(reply, Duplicate: false);
+        return outcome.Changes.Count == 0
+            ? await TryCommitAsync(conn, context, outcome, reply, ct, Batch.Command(MarkHandledIfUnchangedSql, asRead, handled))
+            : await TryCommitAsync(conn, context, outcome, reply, ct,
+                Batch.Command(MarkHandledSql, new { Id = context.InboundId, outcome.Intent, Reply = reply, handled.HandledAt }),
+                Batch.Command(GuardSql, asRead));
     }
 
     private static object AsRead(InboundContext c, DateTimeOffset handledAt) => new
@@ -241,22 +214,30 @@ public sealed partial class InboundRouter(
         HandledAt = handledAt,
     };
 
-    /// <summary>Runs <paramref name="batch"/> (the message's handling and its guard) and then the changes: false, with
-    /// everything rolled back, when the guard finds the sender changed or the message is a retry.</summary>
-    private static async Task<bool> TryExecuteAsync(NpgsqlBatch batch, IReadOnlyList<NpgsqlBatchCommand> changes, CancellationToken ct)
+    /// <summary>
+    /// Commits the message's <paramref name="handling"/> and the outcome's changes as one batch. With no changes,
+    /// handling is one statement that keeps nothing when the message or the sender changed; otherwise it carries a
+    /// guard that fails the whole batch then. Null in both cases: the caller routes the message another way.
+    /// </summary>
+    private async Task<InboundResult?> TryCommitAsync(NpgsqlConnection conn, InboundContext context, InboundOutcome outcome, string? reply,
+        CancellationToken ct, params NpgsqlBatchCommand[] handling)
     {
-        foreach (var change in changes)
-            batch.BatchCommands.Add(change);
+        await using var batch = new NpgsqlBatch(conn);
+        foreach (var command in handling.Concat(outcome.Changes))
+            batch.BatchCommands.Add(command);
         try
         {
             await batch.ExecuteNonQueryAsync(ct);
-            return true;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero
             || e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: RetriedMessageConstraint })
         {
-            return false;
+            return null;
         }
+        if (outcome.Changes.Count == 0 && handling[0].RecordsAffected == 0)
+            return null;
+        Finished(context, outcome, reply);
+        return new InboundResult(reply, Duplicate: false);
     }
 
     private const string LockInboundSql = "SELECT handled_at IS NOT NULL AS handled, reply FROM inbound_messages WHERE id = @Id FOR UPDATE";
