@@ -69,9 +69,12 @@ public static class ConstantRateLoad
             for (var i = 0; i < total; i++)
             {
                 var due = (long)(i * interval);
-                var wait = due - clock.ElapsedTicks;
-                if (wait > 0)
-                    usleep((uint)(wait * 1_000_000 / Stopwatch.Frequency));
+                var microseconds = (due - clock.ElapsedTicks) * 1_000_000 / Stopwatch.Frequency;
+                if (microseconds >= 2_000)
+                    Thread.Sleep((int)(microseconds / 1000) - 1);   // low rates: usleep takes under a second only
+                var rest = (due - clock.ElapsedTicks) * 1_000_000 / Stopwatch.Frequency;
+                if (rest > 0)
+                    usleep((uint)rest);
                 inFlight[i] = SendAsync(i, due);
             }
         }) { IsBackground = true, Priority = ThreadPriority.AboveNormal };
