@@ -312,6 +312,30 @@ public sealed class FanOutTests(BroadcastApp app) : IClassFixture<BroadcastApp>
         Assert.Equal(residents.Select(r => r.Phone).Order(), (await Broadcasting.MessagesAsync(app, id)).Select(m => m.Recipient));
     }
 
+    [Fact]
+    public async Task AnOccurrenceBegunBeforeLanes_GoesOnFromItsCursor()
+    {
+        // An occurrence a worker was fanning out when the gateway was upgraded: its subscribers up to the cursor are done.
+        var region = Broadcasting.NewRegion();
+        var residents = Enumerable.Range(0, 4).Select(_ => new Resident(Broadcasting.NewPhone())).ToArray();
+        await Broadcasting.SeedAsync(app, region, residents);
+        var id = await Broadcasting.CreateAsync(app, Notice(region, content: new { zh = "升级后继续。" }));
+        await Broadcasting.ApproveAsync(app, id);
+        var second = await app.QuerySingleAsync<long>("SELECT id FROM subscribers WHERE phone = @phone", new { phone = residents[1].Phone });
+        await app.QuerySingleAsync<int>("""
+            INSERT INTO broadcast_occurrences (id, broadcast_id, occurrence_at, due_at, audience_max_id, last_subscriber_id, started_at)
+            SELECT b.id, b.id, b.send_at, b.send_at, (SELECT max(id) FROM subscribers), @second, now() FROM broadcasts b WHERE b.id = @id
+            RETURNING 1
+            """, new { id, second });
+
+        var run = await FanOut.RunAsync(id, CancellationToken.None);
+
+        Assert.True(run.Finished);
+        Assert.Equal(residents[2..].Select(r => r.Phone).Order(), (await Broadcasting.MessagesAsync(app, id)).Select(m => m.Recipient));
+        Assert.Equal(2, (await Broadcasting.CountsAsync(app, id))["planned"]);
+        Assert.Equal("fanned_out", await app.QuerySingleAsync<string>("SELECT status FROM broadcast_occurrences WHERE id = @id", new { id }));
+    }
+
     private async Task<(int, int)> SimulatorCountsAsync(string first, string second, string body) => (
         await app.QuerySingleAsync<int>("SELECT count(*) FROM simulator_messages WHERE to_phone = @first AND body = @body", new { first, body }),
         await app.QuerySingleAsync<int>("SELECT count(*) FROM simulator_messages WHERE to_phone = @second AND body = @body", new { second, body }));

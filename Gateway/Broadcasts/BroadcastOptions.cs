@@ -12,6 +12,10 @@ public sealed class BroadcastOptions
     /// <summary>Most bulk messages one number gets in any rolling 24 hours (carriers block senders that exceed theirs).</summary>
     [ConfigurationKeyName("BULK_MESSAGES_PER_DAY")]
     public int BulkMessagesPerDay { get; set; } = 3;
+
+    /// <summary>Database connections one broadcast's fan-out writes on at once (each takes every n-th range of subscribers).</summary>
+    [ConfigurationKeyName("FANOUT_CONNECTIONS")]
+    public int FanOutConnections { get; set; } = 2;
 }
 
 public sealed class BroadcastOptionsValidator : IValidateOptions<BroadcastOptions>
@@ -23,6 +27,8 @@ public sealed class BroadcastOptionsValidator : IValidateOptions<BroadcastOption
             errors.Add($"QUIET_HOURS: '{o.QuietHours}' {reason}");
         if (o.BulkMessagesPerDay is < 1 or > 50)
             errors.Add($"BULK_MESSAGES_PER_DAY: {o.BulkMessagesPerDay} must be between 1 and 50");
+        if (o.FanOutConnections is < 1 or > 16)
+            errors.Add($"FANOUT_CONNECTIONS: {o.FanOutConnections} must be between 1 and 16");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

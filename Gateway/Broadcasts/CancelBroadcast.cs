@@ -8,8 +8,8 @@ namespace Gateway.Broadcasts;
 public enum CancelOutcome { Canceled, NotFound, Finished }
 
 /// <summary>
-/// Stops a broadcast at once: no new occurrence starts, a fan-out in progress stops after its current chunk (it holds
-/// the occurrence lock this waits for, so its rows are committed and canceled here too), and every message not yet
+/// Stops a broadcast at once: no new occurrence starts, a fan-out in progress stops after the ranges it is writing
+/// (they hold their lanes' locks, which this waits for first, so their rows are committed and canceled here too), and every message not yet
 /// claimed by a dispatcher becomes 'canceled' (Outbox.CancelBroadcastAsync). Messages already claimed, at most about a
 /// second of sending per worker, still go out and are counted as they end.
 /// </summary>
@@ -20,6 +20,16 @@ public sealed class CancelBroadcast(NpgsqlDataSource db, Outbox outbox, Schedule
         UPDATE broadcasts SET status = 'canceled', canceled_by = @Caller, canceled_at = @Now, finished_at = @Now
          WHERE id = @Id AND status = ANY(@Live)
         RETURNING id
+        """;
+
+    // Lanes before occurrences, the order the fan-out takes them in (a lane, then the occurrence's counts).
+    private const string LockLanesSql = """
+        SELECT 1
+          FROM broadcast_fanout_lanes l
+          JOIN broadcast_occurrences o ON o.id = l.occurrence_id
+         WHERE o.broadcast_id = @Id
+         ORDER BY l.occurrence_id, l.lane
+           FOR UPDATE OF l
         """;
 
     // Every occurrence is locked; only those recent enough to still have valid queued messages are canceled row by
@@ -45,6 +55,7 @@ public sealed class CancelBroadcast(NpgsqlDataSource db, Outbox outbox, Schedule
             return (existing is null ? CancelOutcome.NotFound : CancelOutcome.Finished, existing, 0);
         }
 
+        await conn.ExecuteAsync(new CommandDefinition(LockLanesSql, new { Id = id }, tx, cancellationToken: ct));
         var recent = clock.GetUtcNow() - delivery.Value.Validity - TimeSpan.FromDays(3);
         var occurrences = (await conn.QueryAsync<(long Id, bool Recent)>(new CommandDefinition(LockOccurrencesSql,
             new { Id = id, Recent = recent }, tx, cancellationToken: ct))).AsList();
