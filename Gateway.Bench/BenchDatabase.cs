@@ -56,27 +56,6 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     /// <summary>The cluster's data folder (its postmaster.pid names the server process, for CPU accounting).</summary>
     public string DataDirectory => _server.DataDirectory;
-    /// <summary>CPU time of the whole cluster so far: the postmaster, its live processes, and the exited ones it reaped.</summary>
-    public TimeSpan CpuTime()
-    {
-        var postmaster = int.Parse(File.ReadLines(Path.Combine(_server.DataDirectory, "postmaster.pid")).First());
-        long ticks = 0;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            string stat;
-            try { stat = File.ReadAllText(Path.Combine(dir, "stat")); } catch (IOException) { continue; }
-            // Fields after "(comm)": state ppid … utime(14) stime(15) cutime(16) cstime(17), numbered from pid = 1.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ppid = int.Parse(fields[1]);
-            if (pid == postmaster)
-                ticks += long.Parse(fields[11]) + long.Parse(fields[12]) + long.Parse(fields[13]) + long.Parse(fields[14]);
-            else if (ppid == postmaster)
-                ticks += long.Parse(fields[11]) + long.Parse(fields[12]);
-        }
-        return TimeSpan.FromSeconds(ticks / 100.0);
-    }
-
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();

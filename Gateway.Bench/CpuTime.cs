@@ -11,7 +11,12 @@ public static class CpuTime
 {
     private static readonly double TicksPerSecond = 100;   // USER_HZ on Linux
 
-    public sealed record Sample(double Process, double Postgres);
+    public sealed record Sample(double Process, double Postgres)
+    {
+        public double Total => Process + Postgres;
+
+        public static Sample operator -(Sample end, Sample start) => new(end.Process - start.Process, end.Postgres - start.Postgres);
+    }
 
     public static Sample Now(string postgresDataDirectory)
     {

@@ -149,7 +149,7 @@ public static class FanoutSuite
             }
         });
 
-        var (appCpu, dbCpu) = (Process.GetCurrentProcess().TotalProcessorTime, pg.CpuTime());
+        var before = CpuTime.Now(pg.DataDirectory);
         var storage = host.Services.GetRequiredService<JobStorage>();
         using var server = new BackgroundJobServer(new BackgroundJobServerOptions
         {
@@ -170,7 +170,7 @@ public static class FanoutSuite
             }
         }
         var elapsed = Stopwatch.GetElapsedTime(start);
-        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - appCpu, pg.CpuTime() - dbCpu);
+        var cpu = CpuTime.Now(pg.DataDirectory) - before;
         stopSampling.Cancel();
         await sampling;
         stopListening.Cancel();
@@ -187,7 +187,7 @@ public static class FanoutSuite
             $"enqueue to the first chunk's commit (its NOTIFY); first chunk {FanOutBroadcast.FirstChunkSize:N0} subscriber ids, then {FanOutBroadcast.ChunkSize:N0}; target ≤ 2 s (G3)");
         report.Add("gateway fan-out: memory", $"+{(peakWorkingSet - baseWorkingSet) / 1048576.0:F0} MiB working set, +{(peakHeap - baseHeap) / 1048576.0:F1} MiB GC heap",
             $"peaks during the fan-out over the process before it (working set {baseWorkingSet / 1048576.0:F0} MiB): no audience in memory");
-        report.Add("gateway fan-out: CPU", $"{(cpu.Item1 + cpu.Item2).TotalSeconds:F1} CPU-s", $"bench process {cpu.Item1.TotalSeconds:F1} s, PostgreSQL {cpu.Item2.TotalSeconds:F1} s");
+        report.Add("gateway fan-out: CPU", $"{cpu.Total:F1} CPU-s", $"bench process {cpu.Process:F1} s, PostgreSQL {cpu.Postgres:F1} s");
         await host.StopAsync();
         return elapsed;
     }
@@ -229,7 +229,7 @@ public static class FanoutSuite
         await using var conn = new NpgsqlConnection(db);
         await conn.OpenAsync();
         BenchArgs.Settle();
-        var (appCpu, dbCpu) = (Process.GetCurrentProcess().TotalProcessorTime, pg.CpuTime());
+        var before = CpuTime.Now(pg.DataDirectory);
         var clock = Stopwatch.StartNew();
         var now = DateTimeOffset.UtcNow;
         var rows = await conn.ExecuteAsync(RawSql, new
@@ -239,9 +239,9 @@ public static class FanoutSuite
             Segments = new[] { zh.Segments, en.Segments }, Costs = new[] { zh.Cost, en.Cost },
         }, commandTimeout: 600);
         var elapsed = clock.Elapsed;
-        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - appCpu) + (pg.CpuTime() - dbCpu);
+        var cpu = CpuTime.Now(pg.DataDirectory) - before;
         report.Add("raw INSERT … SELECT (floor)", $"{elapsed.TotalSeconds:F2} s",
-            $"{rows:N0} rows ({rows / elapsed.TotalSeconds:N0} rows/s), one statement, same table and indexes; {cpu.TotalSeconds:F1} CPU-s" + (rows == recipients ? "" : $"; ROWS ≠ {recipients:N0}"));
+            $"{rows:N0} rows ({rows / elapsed.TotalSeconds:N0} rows/s), one statement, same table and indexes; {cpu.Total:F1} CPU-s" + (rows == recipients ? "" : $"; ROWS ≠ {recipients:N0}"));
         await host.StopAsync();
         return elapsed;
     }
