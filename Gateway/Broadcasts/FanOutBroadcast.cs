@@ -190,6 +190,8 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
          WHERE o.id = @Id
         """;
 
+    private const string LaneStatusSql = StatusSql + " FOR KEY SHARE OF o";
+
     private sealed record Status(string OccurrenceStatus, long AudienceMaxId, string BroadcastStatus)
     {
         public bool Live => OccurrenceStatus == "fanning_out" && BroadcastStatus != Broadcasts.BroadcastStatus.Canceled;
@@ -356,7 +358,7 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
         {
             await using var tx = await conn.BeginTransactionAsync(ct);
             var lane = await conn.QuerySingleAsync<Lane>(new CommandDefinition(LockLaneSql, new { Id = occurrenceId, Lane = laneNumber }, tx, cancellationToken: ct));
-            var status = await conn.QuerySingleAsync<Status>(new CommandDefinition(StatusSql + " FOR KEY SHARE OF o", new { Id = occurrenceId }, tx, cancellationToken: ct));
+            var status = await conn.QuerySingleAsync<Status>(new CommandDefinition(LaneStatusSql, new { Id = occurrenceId }, tx, cancellationToken: ct));
             var (from, to) = lane.Range(lane.NextRange);
             if (!status.Live || from >= status.AudienceMaxId || !run.TryTake())
             {

@@ -65,10 +65,13 @@ public sealed class Subscribers(NpgsqlDataSource db, TimeProvider clock)
 
     // A state change and its ledger row as one statement (one round trip on the webhook's hot path): the ledger row is
     // written whether or not anything changed; the result is the number of rows the change touched.
-    private const string OptOutAllWithLedgerSql = $"WITH changed AS ({OptOutAllSql} RETURNING 1), ledger AS ({InsertConsentSql}) SELECT count(*)::int FROM changed";
-    private const string LeaveTopicWithLedgerSql = $"WITH changed AS ({LeaveTopicSql} RETURNING 1), ledger AS ({InsertConsentSql}) SELECT count(*)::int FROM changed";
-    private const string OptInAllWithLedgerSql = $"WITH changed AS ({OptInAllSql} RETURNING 1), ledger AS ({InsertConsentSql}) SELECT count(*)::int FROM changed";
-    private const string JoinTopicWithLedgerSql = $"WITH changed AS ({JoinTopicSql} RETURNING 1), ledger AS ({InsertConsentSql}) SELECT count(*)::int FROM changed";
+    private static string WithLedger(string changeSql) =>
+        $"WITH changed AS ({changeSql} RETURNING 1), ledger AS ({InsertConsentSql}) SELECT count(*)::int FROM changed";
+
+    private static readonly string OptOutAllWithLedgerSql = WithLedger(OptOutAllSql);
+    private static readonly string LeaveTopicWithLedgerSql = WithLedger(LeaveTopicSql);
+    private static readonly string OptInAllWithLedgerSql = WithLedger(OptInAllSql);
+    private static readonly string JoinTopicWithLedgerSql = WithLedger(JoinTopicSql);
 
     private static string OptOutSql(string scope) => scope == AllTopics ? OptOutAllWithLedgerSql : LeaveTopicWithLedgerSql;
     private static string OptInSql(string scope) => scope == AllTopics ? OptInAllWithLedgerSql : JoinTopicWithLedgerSql;
