@@ -19,17 +19,31 @@ public sealed class InboundIds
 
     public async Task<long> NextAsync(NpgsqlConnection conn, CancellationToken ct)
     {
+        // Nearly always an id is at hand: take it under a plain lock, not the semaphore (an async wait on every message).
+        if (TryTake(out var id))
+            return id;
         await _refill.WaitAsync(ct);
         try
         {
-            if (_free.Count == 0)
-                foreach (var id in await conn.QueryAsync<long>(new CommandDefinition(NextBlockSql, new { Block }, cancellationToken: ct)))
-                    _free.Enqueue(id);
-            return _free.Dequeue();
+            if (TryTake(out id))   // another message refilled while this one waited
+                return id;
+            var block = (await conn.QueryAsync<long>(new CommandDefinition(NextBlockSql, new { Block }, cancellationToken: ct))).AsList();
+            lock (_free)
+            {
+                foreach (var next in block.Skip(1))
+                    _free.Enqueue(next);
+            }
+            return block[0];
         }
         finally
         {
             _refill.Release();
         }
+    }
+
+    private bool TryTake(out long id)
+    {
+        lock (_free)
+            return _free.TryDequeue(out id);
     }
 }

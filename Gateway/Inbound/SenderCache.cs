@@ -18,14 +18,30 @@ public sealed class SenderCache
 
     private readonly ConcurrentDictionary<string, InboundSender> _byPhone = new(StringComparer.Ordinal);
 
+    // Counted here because ConcurrentDictionary.Count takes every lock of the dictionary, on every message.
+    // Approximate when a clear races an add: the bound only needs to hold roughly.
+    private int _count;
+
     public InboundSender? Find(string phone) => _byPhone.GetValueOrDefault(phone);
 
     public void Remember(InboundSender sender)
     {
-        if (_byPhone.Count >= MaxEntries)
+        var phone = sender.Subscriber.Phone;
+        if (!_byPhone.TryAdd(phone, sender))
+        {
+            _byPhone[phone] = sender;
+            return;
+        }
+        if (Interlocked.Increment(ref _count) > MaxEntries)
+        {
             _byPhone.Clear();
-        _byPhone[sender.Subscriber.Phone] = sender;
+            Interlocked.Exchange(ref _count, 0);
+        }
     }
 
-    public void Forget(string phone) => _byPhone.TryRemove(phone, out _);
+    public void Forget(string phone)
+    {
+        if (_byPhone.TryRemove(phone, out _))
+            Interlocked.Decrement(ref _count);
+    }
 }
