@@ -177,7 +177,7 @@ public static class WebhookSuite
         ON CONFLICT (provider_message_id) DO NOTHING
         """;
 
-    /// <summary>The real gateway with production settings, plus the two baseline endpoints (bench only).</summary>
+    /// <summary>The real gateway with production settings, plus the baseline endpoints (bench only).</summary>
     private sealed class BenchGateway(string connectionString, string publicBaseUrl, NpgsqlDataSource npgsqlDefaults) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)

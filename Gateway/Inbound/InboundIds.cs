@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dapper;
 using Npgsql;
 
@@ -14,36 +15,27 @@ public sealed class InboundIds
 
     private const string NextBlockSql = "SELECT nextval(pg_get_serial_sequence('inbound_messages', 'id')) FROM generate_series(1, @Block)";
 
-    private readonly Queue<long> _free = new();
+    private readonly ConcurrentQueue<long> _free = new();
     private readonly SemaphoreSlim _refill = new(1, 1);
 
     public async Task<long> NextAsync(NpgsqlConnection conn, CancellationToken ct)
     {
-        // Nearly always an id is at hand: take it under a plain lock, not the semaphore (an async wait on every message).
-        if (TryTake(out var id))
+        // Nearly always an id is at hand: take it without the semaphore (an async wait on every message).
+        if (_free.TryDequeue(out var id))
             return id;
         await _refill.WaitAsync(ct);
         try
         {
-            if (TryTake(out id))   // another message refilled while this one waited
+            if (_free.TryDequeue(out id))   // another message refilled while this one waited
                 return id;
             var block = (await conn.QueryAsync<long>(new CommandDefinition(NextBlockSql, new { Block }, cancellationToken: ct))).AsList();
-            lock (_free)
-            {
-                foreach (var next in block.Skip(1))
-                    _free.Enqueue(next);
-            }
+            foreach (var next in block.Skip(1))
+                _free.Enqueue(next);
             return block[0];
         }
         finally
         {
             _refill.Release();
         }
-    }
-
-    private bool TryTake(out long id)
-    {
-        lock (_free)
-            return _free.TryDequeue(out id);
     }
 }
