@@ -1,4 +1,5 @@
 using Gateway.Data;
+using Gateway.Phones;
 using Npgsql;
 
 namespace Gateway.Delivery;
@@ -21,7 +22,9 @@ public sealed class DispatcherService(Dispatcher dispatcher, ReconcileDeliveries
     {
         await readiness.WaitAsync(stoppingToken);
         await dispatcher.WarmUpAsync(stoppingToken);
-        log.LogInformation("Dispatcher started ({Passes} concurrent passes, sender {Sender})", Dispatcher.ConcurrentPasses, dispatcher.Sender);
+        // The sender is a Messaging Service SID, the simulator, or the bureau's own number (masked like any number in logs).
+        var sender = dispatcher.Sender.StartsWith('+') ? Phone.Mask(dispatcher.Sender) : dispatcher.Sender;
+        log.LogInformation("Dispatcher started ({Passes} concurrent passes, sender {Sender})", Dispatcher.ConcurrentPasses, sender);
         var loops = Enumerable.Range(0, Dispatcher.ConcurrentPasses).Select(_ => DispatchLoopAsync(stoppingToken))
             .Append(ListenAsync(stoppingToken))
             .Append(ReconcileLoopAsync(stoppingToken));
