@@ -63,6 +63,10 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
 
+    /// <summary>Another web process on the same database: its own host, so nothing this one remembers in memory.
+    /// Disposed with this one.</summary>
+    public WebApplicationFactory<Program> AnotherProcess() => WithWebHostBuilder(_ => { });
+
     public HttpClient AdminClient(string token = AdminToken)
     {
         var client = CreateClient();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Xml.Linq;
+using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Gateway.Tests.Support;
 
@@ -9,8 +10,9 @@ public class TwilioWebhookApp : GatewayApp
     protected override void Configure(Dictionary<string, string?> settings) => settings["TWILIO_AUTH_TOKEN"] = TwilioSms.AuthToken;
 }
 
-/// <summary>Sends SMS to the gateway the way Twilio does: every parameter of a real webhook (protocols.md §1), signed.</summary>
-public sealed class TwilioSms(GatewayApp app)
+/// <summary>Sends SMS to the gateway the way Twilio does: every parameter of a real webhook (protocols.md §1), signed.
+/// <paramref name="app"/> is a GatewayApp, or a second web process on its database (<see cref="GatewayApp.AnotherProcess"/>).</summary>
+public sealed class TwilioSms(WebApplicationFactory<Program> app)
 {
     public const string AuthToken = "12345";
     public const string Path = "/webhooks/twilio/sms";
@@ -32,6 +34,10 @@ public sealed class TwilioSms(GatewayApp app)
             ["MessageSid"] = sid, ["AccountSid"] = "AC1234567890abcdef1234567890abcdef", ["From"] = from, ["ApiVersion"] = "2010-04-01",
         };
     }
+
+    /// <summary>Where a retry of Twilio's lands: the same web process (answered from its memory) or another one
+    /// on the same database (answered from the stored message).</summary>
+    public static TwilioSms To(GatewayApp app, bool anotherProcess) => new(anotherProcess ? app.AnotherProcess() : app);
 
     public Task<HttpResponseMessage> PostAsync(IReadOnlyDictionary<string, string> form) =>
         app.CreateClient().SendAsync(TwilioSigner.SignedPost(AuthToken, GatewayApp.PublicBaseUrl, Path, form));

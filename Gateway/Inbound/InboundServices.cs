@@ -11,6 +11,7 @@ public static class InboundServices
         services.AddSingleton<ReceiveSms>();
         services.AddSingleton<InboundRouter>();
         services.AddSingleton<SenderCache>();
+        services.AddSingleton<RecentReplies>();
         services.AddSingleton<InboundIds>();
         services.AddTransient<FinishUnhandledMessages>();
         services.AddSingleton<ListInbox>();

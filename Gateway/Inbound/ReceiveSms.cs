@@ -17,10 +17,10 @@ public sealed record InboundResult(string? Reply, bool Duplicate);
 /// The one inbound pipeline every provider feeds: store the message first (so nothing a resident sent is ever
 /// lost), then act on it and remember the reply, so that a retried webhook gets the same reply and changes nothing.
 /// One round trip for a message from a number seen recently (its record cached), two otherwise: this store, then the
-/// router's one batch.
+/// router's one batch. None for a retry of a message this process answered lately (<see cref="RecentReplies"/>).
 /// </summary>
 public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundRouter router, SenderCache senders, InboundIds ids,
-    ILogger<ReceiveSms> log)
+    RecentReplies replies, ILogger<ReceiveSms> log)
 {
     // One statement, committed on its own: the message, and the sender's record (created on a first message, in
     // the language that message suggests) with their topics, which the router decides from. A new number whose
@@ -81,6 +81,18 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
         """;
 
     public async Task<InboundResult> HandleAsync(InboundSms sms, CancellationToken ct)
+    {
+        if (replies.Find(sms) is { } answered)
+        {
+            log.LogDebug("Duplicate inbound {MessageSid} from {From}, answered as before", sms.ProviderMessageId, Phone.Mask(sms.From));
+            return answered;
+        }
+        var result = await StoreAndHandleAsync(sms, ct);
+        replies.Remember(sms, result.Reply);
+        return result;
+    }
+
+    private async Task<InboundResult> StoreAndHandleAsync(InboundSms sms, CancellationToken ct)
     {
         var parsed = router.Read(sms);
         await using var conn = await db.OpenConnectionAsync(ct);
