@@ -97,6 +97,8 @@ public sealed class InboundConversationTests(TwilioWebhookApp app) : IClassFixtu
         new("LANG ZH, then replies are Chinese", [Says("HELP", HelpEn), Says("LANG ZH", "以后用中文回复您"), Says("HELP", HelpZh)], "active", "zh", []),
         new("ENGLISH", [Says("帮助", HelpZh), Says("ENGLISH", "We will reply in English")], "active", "en", []),
         new("中文", [Says("HELP", HelpEn), Says("中文", "以后用中文回复您")], "active", "zh", []),
+        new("the language already set is confirmed again", [Says("HELP", HelpEn), Says("LANG EN", "We will reply in English"), Says("ENGLISH", "We will reply in English"),
+            Says("HELP", HelpEn)], "active", "en", []),
         new("LANG FR is explained", [Says("LANG FR", "Reply LANG EN for English or LANG ZH")], "active", "en", []),
         new("a first Chinese message sets Chinese", [Says("你好，请问疫苗在哪里打", "没看懂。" + HelpZh)], "active", "zh", []),
         new("MYDATA tells what we keep", [Says("JOIN 2", "tip"), Says("MYDATA", "language English, status subscribed, topics: Daily health tip")], "active", "en", ["tips"]),
