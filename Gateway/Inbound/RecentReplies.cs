@@ -10,8 +10,8 @@ namespace Gateway.Inbound;
 /// </summary>
 public sealed class RecentReplies
 {
-    /// <summary>Two generations of this many: between 20,000 and 40,000 of the latest messages, a few MB, minutes of
-    /// traffic on a normal day and seconds at full load.</summary>
+    /// <summary>Two generations of this many: between 20,000 and 40,000 of the latest messages (under 25 MB even if every
+    /// reply were a long one), minutes of traffic on a normal day and seconds at full load.</summary>
     public const int GenerationSize = 20_000;
 
     private volatile ConcurrentDictionary<(string Provider, string MessageId), InboundResult> _current = new();
