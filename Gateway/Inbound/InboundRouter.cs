@@ -11,7 +11,7 @@ using Npgsql;
 namespace Gateway.Inbound;
 
 /// <summary>A stored inbound message being handled, and the sender as it was read: everything a decision needs.</summary>
-/// <param name="Topics">The subscriber's topic keys, sorted ordinally (as the database compares them, COLLATE "C").</param>
+/// <param name="Topics">The subscriber's topic keys, sorted ordinally (as the database orders them: the column is COLLATE "C").</param>
 public sealed record InboundContext(long InboundId, InboundSms Sms, ParsedMessage Parsed, Subscriber Subscriber, IReadOnlyList<string> Topics)
 {
     /// <summary>Replies go out in the subscriber's language, never in the language the message happened to be in.</summary>
@@ -112,7 +112,7 @@ public sealed partial class InboundRouter(
     private const string SenderAsReadSql = """
         SELECT FROM subscribers s
          WHERE s.id = @SubscriberId AND s.status = @Status AND s.language = @Language
-           AND ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = s.id ORDER BY t.topic COLLATE "C") = @Topics
+           AND ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = s.id ORDER BY t.topic) = @Topics
         """;
 
     // Guards for a batch that changes the sender: they fail the batch with division_by_zero (22012), 1 / (rows still

@@ -51,7 +51,7 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
         SELECT stored.id AS inbound_id, earlier.id AS earlier_id, earlier.reply AS earlier_reply, earlier.handled AS earlier_handled,
                sender.id AS subscriber_id, sender.phone, sender.language, sender.status,
                sender.region, sender.created_at, sender.opted_out_at,
-               ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = sender.id ORDER BY t.topic COLLATE "C") AS topics
+               ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = sender.id ORDER BY t.topic) AS topics
           FROM (SELECT) one
           LEFT JOIN stored ON true
           LEFT JOIN sender ON true
