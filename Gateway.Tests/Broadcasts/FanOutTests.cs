@@ -18,6 +18,17 @@ public sealed class FanOutTests(BroadcastApp app) : IClassFixture<BroadcastApp>
     private FanOutBroadcast FanOut => app.Services.GetRequiredService<FanOutBroadcast>();
     private Dispatcher Dispatcher => app.Services.GetRequiredService<Dispatcher>();
 
+    /// <summary>A new region with <paramref name="count"/> residents, and an approved notice to it.</summary>
+    private async Task<(long Id, string Region, Resident[] Residents)> ApprovedNoticeAsync(int count, object? content = null)
+    {
+        var region = Broadcasting.NewRegion();
+        var residents = Enumerable.Range(0, count).Select(_ => new Resident(Broadcasting.NewPhone())).ToArray();
+        await Broadcasting.SeedAsync(app, region, residents);
+        var id = await Broadcasting.CreateAsync(app, Notice(region, content));
+        await Broadcasting.ApproveAsync(app, id);
+        return (id, region, residents);
+    }
+
     private static object Notice(string region, object? content = null, string[]? topics = null, string[]? languages = null, bool urgent = false) => new
     {
         title = "Clinic hours",
@@ -87,11 +98,7 @@ public sealed class FanOutTests(BroadcastApp app) : IClassFixture<BroadcastApp>
     [Fact]
     public async Task FanOut_RunTwice_OrResumedAfterACrash_QueuesOneMessagePerSubscriber()
     {
-        var region = Broadcasting.NewRegion();
-        var residents = Enumerable.Range(0, 7).Select(_ => new Resident(Broadcasting.NewPhone())).ToArray();
-        await Broadcasting.SeedAsync(app, region, residents);
-        var id = await Broadcasting.CreateAsync(app, Notice(region));
-        await Broadcasting.ApproveAsync(app, id);
+        var (id, _, residents) = await ApprovedNoticeAsync(7);
 
         // A worker dies after two chunks of 3 subscriber ids (the chunks span every test's subscribers).
         await FanOut.StartAsync(id, CancellationToken.None, maxChunks: 2, chunkSize: 3);
@@ -233,10 +240,7 @@ public sealed class FanOutTests(BroadcastApp app) : IClassFixture<BroadcastApp>
     [Fact]
     public async Task CancelMidFanOut_StopsTheFanOut_AndAScheduledBroadcastNeverStarts()
     {
-        var region = Broadcasting.NewRegion();
-        await Broadcasting.SeedAsync(app, region, Enumerable.Range(0, 6).Select(_ => new Resident(Broadcasting.NewPhone())).ToArray());
-        var id = await Broadcasting.CreateAsync(app, Notice(region));
-        await Broadcasting.ApproveAsync(app, id);
+        var (id, region, _) = await ApprovedNoticeAsync(6);
         await FanOut.StartAsync(id, CancellationToken.None, maxChunks: 1, chunkSize: 2);
 
         await app.AdminClient(BroadcastApp.EditorToken).PostAsync($"/api/broadcasts/{id}/cancel", null);
@@ -295,11 +299,7 @@ public sealed class FanOutTests(BroadcastApp app) : IClassFixture<BroadcastApp>
     [Fact]
     public async Task Settle_ResumesAFanOutThatStoppedHalfWay()
     {
-        var region = Broadcasting.NewRegion();
-        var residents = Enumerable.Range(0, 4).Select(_ => new Resident(Broadcasting.NewPhone())).ToArray();
-        await Broadcasting.SeedAsync(app, region, residents);
-        var id = await Broadcasting.CreateAsync(app, Notice(region, content: new { zh = "中断后继续。" }));
-        await Broadcasting.ApproveAsync(app, id);
+        var (id, _, residents) = await ApprovedNoticeAsync(4, content: new { zh = "中断后继续。" });
         await FanOut.StartAsync(id, CancellationToken.None, maxChunks: 1, chunkSize: 1);
         await app.QuerySingleAsync<int>("UPDATE broadcast_occurrences SET started_at = started_at - interval '20 minutes' WHERE id = @id RETURNING 1", new { id });
         var monitoring = app.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
@@ -316,11 +316,7 @@ public sealed class FanOutTests(BroadcastApp app) : IClassFixture<BroadcastApp>
     public async Task AnOccurrenceBegunBeforeLanes_GoesOnFromItsCursor()
     {
         // An occurrence a worker was fanning out when the gateway was upgraded: its subscribers up to the cursor are done.
-        var region = Broadcasting.NewRegion();
-        var residents = Enumerable.Range(0, 4).Select(_ => new Resident(Broadcasting.NewPhone())).ToArray();
-        await Broadcasting.SeedAsync(app, region, residents);
-        var id = await Broadcasting.CreateAsync(app, Notice(region, content: new { zh = "升级后继续。" }));
-        await Broadcasting.ApproveAsync(app, id);
+        var (id, _, residents) = await ApprovedNoticeAsync(4, content: new { zh = "升级后继续。" });
         var second = await app.QuerySingleAsync<long>("SELECT id FROM subscribers WHERE phone = @phone", new { phone = residents[1].Phone });
         await app.QuerySingleAsync<int>("""
             INSERT INTO broadcast_occurrences (id, broadcast_id, occurrence_at, due_at, audience_max_id, last_subscriber_id, started_at)

@@ -1,6 +1,4 @@
 using Gateway.Templates;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
 namespace Gateway.Inbound;
@@ -36,11 +34,6 @@ public sealed record KeywordLexicon
 
     // Every intent except these needs an entry in the file; crisis words have their own section.
     private static readonly Intent[] NotInFile = [Intent.Unknown, Intent.Crisis];
-
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
-        .WithNamingConvention(UnderscoredNamingConvention.Instance)
-        .WithDuplicateKeyChecking()   // two "help:" sections must not silently replace each other
-        .Build();
 
     /// <summary>Reads and validates the file. Throws <see cref="InvalidDataException"/> naming the file and every problem.</summary>
     public static KeywordLexicon Load(string path)

@@ -1,7 +1,4 @@
 using Gateway.Inbound;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Gateway.Templates;
 
@@ -104,15 +101,10 @@ public sealed class TopicCatalog
         public List<string>? Aliases { get; init; }
     }
 
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
-        .WithNamingConvention(UnderscoredNamingConvention.Instance)
-        .WithDuplicateKeyChecking()
-        .Build();
-
     private static List<Topic> Load(string path)
     {
         var file = ContentRules.Read<TopicsFile>(path);
-        if (file?.Topics is not { Count: > 0 } entries)
+        if (file.Topics is not { Count: > 0 } entries)
             throw new InvalidDataException($"{path}: 'topics' is missing or empty");
 
         var problems = new List<string>();
