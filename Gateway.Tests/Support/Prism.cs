@@ -5,14 +5,16 @@ using System.Net.Sockets;
 namespace Gateway.Tests.Support;
 
 /// <summary>
-/// Stoplight Prism serving Twilio's own OpenAPI description (../shared/twilio/twilio_api_v2010.json), started
-/// once per test run and stopped when the run ends. Prism validates each request against the description and
-/// answers with Twilio's example. Installed with npm into .tools/ (git-ignored) on first use; when npm itself is
-/// missing, nodejs and npm are installed with apt, as LocalPostgres does for PostgreSQL.
+/// Stoplight Prism serving Twilio's own OpenAPI description (twilio_api_v2010.json, as published in twilio/twilio-oai),
+/// started once per test run and stopped when the run ends. Prism validates each request against the description and
+/// answers with Twilio's example. Both come from npm into .tools/ (git-ignored) on first use: Prism from its own
+/// package, the description from @twilio-alpha/mcp, which ships it (MIT); when npm itself is missing, nodejs and npm
+/// are installed with apt, as LocalPostgres does for PostgreSQL. Nothing outside the clone is needed.
 /// </summary>
 public static class Prism
 {
     public const string Package = "@stoplight/prism-cli@5.16.0";
+    public const string SpecPackage = "@twilio-alpha/mcp@0.7.0";
 
     private static readonly Lazy<Task<Uri>> Server = new(StartAsync);
 
@@ -21,13 +23,15 @@ public static class Prism
 
     private static async Task<Uri> StartAsync()
     {
-        var spec = FindSpec();
         var tools = Path.Combine(RepoPaths.Root, ".tools");
         var prism = Path.Combine(tools, "node_modules", ".bin", "prism");
-        if (!File.Exists(prism))
+        var spec = Path.Combine(tools, "node_modules", "@twilio-alpha", "mcp", "twilio-oai", "spec", "json", "twilio_api_v2010.json");
+        if (!File.Exists(prism) || !File.Exists(spec))
         {
             await EnsureNpmAsync();
-            await RunAsync("npm", ["install", "--prefix", tools, "--no-audit", "--no-fund", "--loglevel=error", Package], TimeSpan.FromMinutes(10));
+            await RunAsync("npm", ["install", "--prefix", tools, "--no-audit", "--no-fund", "--loglevel=error", Package, SpecPackage], TimeSpan.FromMinutes(10));
+            if (!File.Exists(spec))
+                throw new FileNotFoundException($"{SpecPackage} was installed but does not hold Twilio's OpenAPI description at {spec}");
         }
 
         var port = FreePort();
@@ -71,17 +75,6 @@ public static class Prism
         trap 'kill $child 2>/dev/null' EXIT INT TERM
         while kill -0 "$4" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done
         """;
-
-    // The shared folder sits beside the checkout on every machine and in CI.
-    private static string FindSpec()
-    {
-        for (var dir = new DirectoryInfo(RepoPaths.Root); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "twilio", "twilio_api_v2010.json");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException($"Twilio's OpenAPI description was not found in shared/twilio/ beside or above {RepoPaths.Root}");
-    }
 
     private static async Task EnsureNpmAsync()
     {
