@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Gateway.Delivery;
 using Twilio.Exceptions;
 
@@ -38,23 +37,8 @@ public static class TwilioErrors
         };
     }
 
-    /// <summary>
-    /// No HTTP answer. A connection that could not even be opened carried nothing: safe to send again. Anything
-    /// later (timeout, reset after the request left) may have created the message: ambiguous.
-    /// </summary>
-    public static SendOutcome FromTransportFailure(Exception e)
-    {
-        for (var inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError })
-                return new SendOutcome.RetryLater($"Twilio unreachable: {inner.Message}");
-            if (inner is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.NetworkUnreachable or SocketError.HostUnreachable })
-                return new SendOutcome.RetryLater($"Twilio unreachable: {inner.Message}");
-            if (inner is TimeoutException or TaskCanceledException)
-                return new SendOutcome.Ambiguous($"no answer from Twilio in time: {inner.Message}");
-        }
-        return new SendOutcome.Ambiguous($"connection to Twilio failed mid-request: {e.Message}");
-    }
+    /// <summary>No HTTP answer: see <see cref="TransportFailure"/>.</summary>
+    public static SendOutcome FromTransportFailure(Exception e) => TransportFailure.ToOutcome("Twilio", e);
 
     private static bool IsServerError(string message) =>
         message.Contains("InternalServerError", StringComparison.Ordinal) || message.Contains("BadGateway", StringComparison.Ordinal)
