@@ -2,6 +2,7 @@ using Gateway.Admin;
 using Gateway.Broadcasts;
 using Gateway.Hosting;
 using Gateway.Providers.AfricasTalking;
+using Gateway.Providers.Kannel;
 using Gateway.Providers.Simulator;
 using Gateway.Providers.Twilio;
 
@@ -17,6 +18,7 @@ try
     app.MapGatewayHealth();
     app.MapTwilioSms();          // residents' SMS, Twilio's webhook
     app.MapTwilioStatus();       // delivery reports
+    app.MapKannel();             // Kannel's delivery reports
     app.MapAfricasTalking();     // USSD sessions
     app.MapAdminApi();           // officials and counsellors
     app.MapBroadcasts();         // officials schedule broadcasts

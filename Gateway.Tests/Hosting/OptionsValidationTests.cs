@@ -33,6 +33,7 @@ public sealed class OptionsValidationTests
         new("twilio without sender", new() { ["SMS_PROVIDER"] = "twilio", ["TWILIO_ACCOUNT_SID"] = TwilioSid, ["TWILIO_AUTH_TOKEN"] = "x" }, "TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER: one is required"),
         new("twilio with malformed service sid", new() { ["SMS_PROVIDER"] = "twilio", ["TWILIO_ACCOUNT_SID"] = TwilioSid, ["TWILIO_AUTH_TOKEN"] = "x", ["TWILIO_MESSAGING_SERVICE_SID"] = "MG123" }, "TWILIO_MESSAGING_SERVICE_SID: 'MG' followed by 32 hex digits"),
         new("twilio with a national from number", new() { ["SMS_PROVIDER"] = "twilio", ["TWILIO_ACCOUNT_SID"] = TwilioSid, ["TWILIO_AUTH_TOKEN"] = "x", ["TWILIO_FROM_NUMBER"] = "5017122661" }, "TWILIO_FROM_NUMBER: '5017122661' is not an E.164 number"),
+        new("kannel without its settings", new() { ["SMS_PROVIDER"] = "kannel", ["KANNEL_FROM"] = "12356" }, "KANNEL_SENDSMS_URL: required when SMS_PROVIDER=kannel"),
         new("short ussd callback token", new() { ["USSD_CALLBACK_TOKEN"] = "secret" }, "USSD_CALLBACK_TOKEN: at least 16 characters"),
         new("crisis hotlines without a number", new() { ["CRISIS_HOTLINES"] = "call the hotline" }, "CRISIS_HOTLINES: 'call the hotline' has no phone number"),
         new("crisis hotlines too long", new() { ["CRISIS_HOTLINES"] = "12356 " + new string('x', 300) }, "CRISIS_HOTLINES: 306 characters"),

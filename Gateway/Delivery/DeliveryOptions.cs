@@ -6,8 +6,9 @@ public sealed class DeliveryOptions
 {
     public const string Simulator = "simulator";
     public const string Twilio = "twilio";
+    public const string Kannel = "kannel";
 
-    /// <summary>Which provider sends SMS: simulator (default, nothing leaves the machine) or twilio.</summary>
+    /// <summary>Which provider sends SMS: simulator (default, nothing leaves the machine), twilio, or kannel (an SMPP link through Kannel).</summary>
     [ConfigurationKeyName("SMS_PROVIDER")]
     public string SmsProvider { get; set; } = Simulator;
 
@@ -36,8 +37,8 @@ public sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>
     public ValidateOptionsResult Validate(string? name, DeliveryOptions o)
     {
         var errors = new List<string>();
-        if (o.SmsProvider is not (DeliveryOptions.Simulator or DeliveryOptions.Twilio))
-            errors.Add($"SMS_PROVIDER: '{o.SmsProvider}' must be '{DeliveryOptions.Simulator}' or '{DeliveryOptions.Twilio}'");
+        if (o.SmsProvider is not (DeliveryOptions.Simulator or DeliveryOptions.Twilio or DeliveryOptions.Kannel))
+            errors.Add($"SMS_PROVIDER: '{o.SmsProvider}' must be '{DeliveryOptions.Simulator}', '{DeliveryOptions.Twilio}' or '{DeliveryOptions.Kannel}'");
         if (!double.IsFinite(o.RatePerSecond) || o.RatePerSecond < 0 || o.RatePerSecond > 10_000)
             errors.Add($"SMS_RATE_PER_SECOND: {o.RatePerSecond} must be between 0 (no pacing) and 10000 segments per second");
         if (o.MaxInFlight is < 1 or > 1000)

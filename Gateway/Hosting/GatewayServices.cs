@@ -4,6 +4,7 @@ using Gateway.Delivery;
 using Gateway.Inbound;
 using Gateway.Lessons;
 using Gateway.Subscriptions;
+using Gateway.Providers.Kannel;
 using Gateway.Providers.Simulator;
 using Gateway.Providers.Twilio;
 using Gateway.Support;
@@ -59,10 +60,12 @@ public static class GatewayServices
         services.AddSingleton<SimulatorSmsProvider>();
         services.AddSingleton<ReadConversation>();
         services.AddTwilioSms();
+        services.AddKannelSms();
         services.AddSingleton<ISmsProvider>(sp => sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.SmsProvider switch
         {
             DeliveryOptions.Simulator => sp.GetRequiredService<SimulatorSmsProvider>(),
             DeliveryOptions.Twilio => sp.GetRequiredService<TwilioSmsProvider>(),
+            DeliveryOptions.Kannel => sp.GetRequiredService<KannelSmsProvider>(),
             var other => throw new InvalidOperationException($"SMS_PROVIDER: '{other}' has no provider in this build"),
         });
         return services;
