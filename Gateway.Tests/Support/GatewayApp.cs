@@ -26,7 +26,7 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Settings as environment-style keys; subclasses add or override entries.</summary>
     protected virtual void Configure(Dictionary<string, string?> settings) { }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         ConnectionString = await TestDatabase.CreateAsync();
         await Services.GetRequiredService<DatabaseReadiness>().WaitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
