@@ -34,6 +34,7 @@ public sealed class KannelIncomingSmsTests
         new("accents and the euro sign in UTF-8", Query("caf%C3%A9+%E2%82%AC5"), "café €5"),
         new("UCS-2 as raw UTF-16BE (no mo-recode)", Query("O%60Y%7DN%16uL", "2", "UTF-16BE"), "你好世界"),
         new("UTF-16BE whose 0x20 bytes Kannel wrote as '+'", Query("%8B%A2%96%05%00+O%60Y%7D", "2", "UTF-16BE"), "订阅 你好"),
+        new("recoded to WINDOWS-1252, which mo-recode may choose", Query("caf%E9+%805", charset: "WINDOWS-1252"), "café €5"),
         new("8-bit data, byte for byte", Query("%E9t%E9", "1", "8-BIT"), "été"),
         new("an empty message", Query(""), ""),
     };

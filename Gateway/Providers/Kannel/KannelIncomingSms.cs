@@ -41,7 +41,7 @@ public sealed record KannelIncomingSms(string From, string To, string Text, stri
 
         var charset = Text("charset");
         if (CharsetOf(charset) is not { } encoding)
-            return new KannelMoRequest.Invalid($"charset: '{charset}' is not one Kannel sends (UTF-8, UTF-16BE, 8-BIT, ISO-8859-1)");
+            return new KannelMoRequest.Invalid($"charset: '{charset}' is not one Kannel sends (UTF-8, UTF-16BE, WINDOWS-1252, 8-BIT, ISO-8859-1)");
         var text = fields.TryGetValue("text", out var raw) ? encoding.GetString(raw) : "";
 
         DateTimeOffset? sentAt = null;
@@ -69,12 +69,14 @@ public sealed record KannelIncomingSms(string From, string To, string Text, stri
         return fields;
     }
 
-    // %C: UTF-8 for coding 0 (the user guide says "GSM"; 1.4.5 sends UTF-8), 8-BIT for coding 1, UTF-16BE for coding 2.
-    // Bytes that are not valid in the charset become U+FFFD rather than refusing the message: Kannel would not send it again.
+    // %C: UTF-8 for coding 0 (the user guide says "GSM"; 1.4.5 sends UTF-8), 8-BIT for coding 1, UTF-16BE for coding 2;
+    // mo-recode may also turn UCS-2 into WINDOWS-1252 (user guide). Bytes that are not valid in the charset become
+    // U+FFFD rather than refusing the message: Kannel would not send it again.
     private static Encoding? CharsetOf(string charset) => charset.ToUpperInvariant() switch
     {
         "" or "UTF-8" or "UTF8" or "GSM" => Encoding.UTF8,
         "UTF-16BE" or "UCS-2" or "UCS-2BE" => Encoding.BigEndianUnicode,
+        "WINDOWS-1252" or "CP1252" => CodePagesEncodingProvider.Instance.GetEncoding(1252),
         "8-BIT" or "ISO-8859-1" or "LATIN1" => Encoding.Latin1,
         _ => null,
     };
