@@ -10,6 +10,7 @@ public static class BenchSuites
         ["ussd"] = UssdBench.Suite,
         ["webhook"] = WebhookSuite.Suite,
         ["dispatch"] = DispatchSuite.Suite,
+        ["dispatch-kannel"] = KannelDispatchSuite.Suite,
         ["lessons"] = LessonsSuite.Suite,
         ["fanout"] = FanoutSuite.Suite,
     };

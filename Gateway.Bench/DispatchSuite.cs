@@ -168,7 +168,7 @@ public static class DispatchSuite
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
-    private static async Task<IHost> StartWorkerAsync(Dictionary<string, string?> settings, bool dispatcher)
+    internal static async Task<IHost> StartWorkerAsync(Dictionary<string, string?> settings, bool dispatcher)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
         foreach (var (key, value) in settings) builder.Configuration[key] = value;
@@ -190,7 +190,7 @@ public static class DispatchSuite
         RETURNING id
         """;
 
-    private static async Task<long[]> QueueAsync(IHost host, string db, int count, string prefix)
+    internal static async Task<long[]> QueueAsync(IHost host, string db, int count, string prefix)
     {
         var outbox = host.Services.GetRequiredService<Outbox>();
         var prepared = outbox.Prepare("Daily tip: open a window for ten minutes, twice a day.");
@@ -212,7 +212,7 @@ public static class DispatchSuite
     // table each time and bill the benchmark's own polling to the engine under test.
     private const string PendingSql = "SELECT EXISTS (SELECT 1 FROM outbound_messages WHERE status IN ('queued', 'sending'))";
 
-    private static async Task WaitUntilDoneAsync(string db, TimeSpan timeout)
+    internal static async Task WaitUntilDoneAsync(string db, TimeSpan timeout)
     {
         await using var conn = new NpgsqlConnection(db);
         await conn.OpenAsync();
