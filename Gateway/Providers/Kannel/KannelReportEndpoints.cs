@@ -19,7 +19,8 @@ public static partial class KannelReportEndpoints
 {
     public static void MapKannel(this IEndpointRouteBuilder app) =>
         app.MapGet(KannelSmsProvider.ReportPath, ReceiveReport)
-            .AddEndpointFilter<KannelCallbackTokenFilter>();
+            .AddEndpointFilter<KannelCallbackTokenFilter>()
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> ReceiveReport(HttpRequest request, RecordDeliveryReport reports,
         ILoggerFactory logs, CancellationToken ct)
