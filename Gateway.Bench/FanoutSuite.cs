@@ -290,6 +290,7 @@ public static class FanoutSuite
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
         builder.Configuration["DATABASE_URL"] = db;
         builder.Configuration["SMS_PROVIDER"] = "simulator";
+        builder.Configuration["SIMULATOR_ENABLED"] = "true";
         builder.Configuration["SMS_RATE_PER_SECOND"] = "0";
         builder.Configuration["Logging:LogLevel:Default"] = "Warning";
         builder.AddGatewayCore();

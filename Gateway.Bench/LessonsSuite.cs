@@ -97,6 +97,7 @@ public static class LessonsSuite
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
         builder.Configuration["DATABASE_URL"] = db;
+        builder.Configuration["SIMULATOR_ENABLED"] = "true";
         builder.Configuration["Logging:LogLevel:Default"] = "Warning";
         builder.AddGatewayCore();
         var host = builder.Build();

@@ -4,6 +4,7 @@ using Dapper;
 using Gateway.Data;
 using Gateway.Hosting;
 using Gateway.Providers.AfricasTalking;
+using Gateway.Ussd;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -51,6 +52,8 @@ public static class UssdBench
         {
             BaseAddress = new Uri(baseUrl),
             Timeout = TimeSpan.FromSeconds(30),
+            // As Africa's Talking would send it; the baseline endpoint ignores it.
+            DefaultRequestHeaders = { { UssdCallbackTokenFilter.Header, CallbackToken } },
         };
         Console.WriteLine($"gateway on {baseUrl}; {sessions} sessions x {Path.Length} steps; think time ~{thinkMs} ms; {rounds} round(s) per engine, A-B-B-A");
 
@@ -174,6 +177,8 @@ public static class UssdBench
         return measured;
     }
 
+    private const string CallbackToken = "bench-ussd-callback-token-0123";
+
     // The gateway's own composition (as in Program.cs), plus the baseline endpoint, on a free loopback port.
     private static async Task<WebApplication> StartGatewayAsync(string connectionString)
     {
@@ -182,6 +187,8 @@ public static class UssdBench
         {
             ["DATABASE_URL"] = connectionString,
             ["SMS_PROVIDER"] = "simulator",
+            ["SIMULATOR_ENABLED"] = "true",
+            ["USSD_CALLBACK_TOKEN"] = CallbackToken,
             ["ADMIN_API_TOKEN"] = "bench-admin-token-0123456789",
             ["WORKER_IN_PROCESS"] = "false",
             ["DEFAULT_LANGUAGE"] = "en",

@@ -187,6 +187,8 @@ public static class WebhookSuite
             {
                 ["DATABASE_URL"] = connectionString + Environment.GetEnvironmentVariable("BENCH_EXTRA_CS"),
                 ["SMS_PROVIDER"] = "simulator",
+                ["SIMULATOR_ENABLED"] = "true",
+                ["USSD_CALLBACK_TOKEN"] = "bench-ussd-callback-token-0123",
                 ["TWILIO_AUTH_TOKEN"] = WebhookRequests.AuthToken,
                 ["PUBLIC_BASE_URL"] = publicBaseUrl,
                 ["ADMIN_API_TOKEN"] = "bench-admin-token-0123456789",

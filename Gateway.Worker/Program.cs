@@ -8,7 +8,9 @@ try
     var builder = Host.CreateApplicationBuilder(args);
     builder.AddGatewayCore();
     builder.Services.AddGatewayWorker();
-    await builder.Build().RunAsync();
+    var host = builder.Build();
+    host.Services.CheckSettings();
+    await host.RunAsync();
     return 0;
 }
 catch (Exception e) when (SettingsException.IsBadSetting(e))

@@ -9,7 +9,7 @@ using Gateway.Providers.Twilio;
 try
 {
     var builder = WebApplication.CreateBuilder(args);
-    var localMode = await builder.UseLocalPostgresWhenNoDatabaseUrlAsync();
+    var localMode = await builder.UseLocalModeWhenOnAsync();
     builder.AddGatewayCore();
     builder.AddGatewayWeb(workerInProcessByDefault: localMode);
 
@@ -22,7 +22,7 @@ try
     app.MapAfricasTalking();     // USSD sessions
     app.MapAdminApi();           // officials and counsellors
     app.MapBroadcasts();         // officials schedule broadcasts
-    app.MapSimulator();          // phone simulator, only with SMS_PROVIDER=simulator
+    app.MapSimulator();          // phone simulator: open in local mode, behind a token with SIMULATOR_ENABLED
     app.MapUssdSimulator();
 
     await app.RunAsync();

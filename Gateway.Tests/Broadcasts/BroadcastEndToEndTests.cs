@@ -44,7 +44,7 @@ public sealed class BroadcastEndToEndTests(BroadcastEndToEndTests.App app) : ICl
         List<(string To, string Body)> received = [];
         while (clock.Elapsed < TimeSpan.FromSeconds(60))
         {
-            var messages = JsonDocument.Parse(await app.CreateClient().GetStringAsync("/api/simulator/messages?limit=1000")).RootElement;
+            var messages = JsonDocument.Parse(await app.AdminClient().GetStringAsync("/api/simulator/messages?limit=1000")).RootElement;
             received = messages.EnumerateArray().Select(m => (m.GetProperty("to").GetString()!, m.GetProperty("body").GetString()!))
                 .Where(m => m.Item2.Contains(marker)).ToList();
             if (received.Count >= expected.Count) break;
@@ -52,13 +52,13 @@ public sealed class BroadcastEndToEndTests(BroadcastEndToEndTests.App app) : ICl
         }
         await Task.Delay(300);   // anything more that would (wrongly) arrive
 
-        received = JsonDocument.Parse(await app.CreateClient().GetStringAsync("/api/simulator/messages?limit=1000")).RootElement.EnumerateArray()
+        received = JsonDocument.Parse(await app.AdminClient().GetStringAsync("/api/simulator/messages?limit=1000")).RootElement.EnumerateArray()
             .Select(m => (m.GetProperty("to").GetString()!, m.GetProperty("body").GetString()!)).Where(m => m.Item2.Contains(marker)).ToList();
         Assert.Equal(expected, received.Select(m => m.To).Order());
         Assert.StartsWith("The fever clinic", received.Single(m => m.To == en.Phone).Body);
         Assert.StartsWith("发热门诊", received.Single(m => m.To == zh.Phone).Body);
         foreach (var phone in new[] { tipsOnly.Phone, optedOut.Phone, elsewhere.Phone })
-            Assert.Equal(0, JsonDocument.Parse(await app.CreateClient().GetStringAsync($"/api/simulator/messages?to={Uri.EscapeDataString(phone)}")).RootElement.GetArrayLength());
+            Assert.Equal(0, JsonDocument.Parse(await app.AdminClient().GetStringAsync($"/api/simulator/messages?to={Uri.EscapeDataString(phone)}")).RootElement.GetArrayLength());
 
         var report = await Broadcasting.GetAsync(app, id);
         Assert.Equal(3, report.GetProperty("counts").GetProperty("planned").GetInt64());

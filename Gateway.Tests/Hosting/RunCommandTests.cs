@@ -1,25 +1,28 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using Gateway.Tests.Support;
 
 namespace Gateway.Tests.Hosting;
 
-/// <summary>The run command's embedded default, on the real process: empty DATABASE_URL starts a private cluster.</summary>
+/// <summary>
+/// The run command's local mode, on the real process: LOCAL_MODE=true with an empty DATABASE_URL starts a private
+/// cluster; `dotnet run --project Gateway` turns local mode on through its launch profile.
+/// </summary>
 public sealed class RunCommandTests
 {
     [Fact]
-    public async Task EmptyDatabaseUrl_StartsAPrivateCluster_BecomesReady_AndStopsItOnExit()
+    public async Task LocalMode_EmptyDatabaseUrl_StartsAPrivateCluster_BecomesReady_AndStopsItOnExit()
     {
         var home = Directory.CreateTempSubdirectory("gateway-run-");
         // Temp folders are private to their owner; as root the server runs as 'postgres', which must get in.
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(home.FullName, (UnixFileMode)0b111_101_101);
         var dataDirectory = Path.Combine(home.FullName, "postgres");
-        var port = FreePort();
+        var port = GatewayProcess.FreePort();
         try
         {
             await using var gateway = GatewayProcess.Start("Gateway", new Dictionary<string, string>
             {
+                ["LOCAL_MODE"] = "true",
                 ["DATABASE_URL"] = "",
                 ["ADMIN_API_TOKEN"] = "",
                 ["LOCAL_POSTGRES_DIR"] = dataDirectory,
@@ -27,7 +30,7 @@ public sealed class RunCommandTests
             });
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
-            await WaitUntilReadyAsync(http, gateway, TimeSpan.FromSeconds(120));
+            await gateway.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(120));
             var reply = await http.PostAsJsonAsync("/api/simulator/inbound", new { from = "13800138000", body = "帮助" });
             Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
             Assert.True(File.Exists(Path.Combine(dataDirectory, "postmaster.pid")), "the cluster runs from LOCAL_POSTGRES_DIR");
@@ -46,28 +49,23 @@ public sealed class RunCommandTests
         }
     }
 
-    private static async Task WaitUntilReadyAsync(HttpClient http, GatewayProcess gateway, TimeSpan timeout)
+    /// <summary>The README's command as written (bar --no-build): its launch profile is what turns local mode on.</summary>
+    [Fact]
+    public async Task DotnetRun_UsesTheLaunchProfile_AndRunsInLocalMode()
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        var port = GatewayProcess.FreePort();
+        await using var gateway = GatewayProcess.StartRunCommand(new Dictionary<string, string>
         {
-            Assert.False(gateway.HasExited, $"the gateway exited early:\n{gateway.Output}");
-            try
-            {
-                if ((await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(250);
-        }
-        Assert.Fail($"not ready after {timeout}:\n{gateway.Output}");
-    }
+            // A database of its own, so that no private cluster is started under the checkout's .data/.
+            ["DATABASE_URL"] = await TestDatabase.CreateAsync(),
+            ["ADMIN_API_TOKEN"] = GatewayApp.AdminToken,
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+        });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        await gateway.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(120));
+
+        Assert.Contains("[local] LOCAL_MODE=true", gateway.Output);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/simulator")).StatusCode);
     }
 }

@@ -8,8 +8,8 @@ namespace Gateway.Tests.Hosting;
 /// <summary>Every setting the code reads is documented in .env.example and the configuration table (docs/configuration.md), and nothing documented is dead.</summary>
 public sealed class SettingsDocumentationTests
 {
-    // Read by Program/LocalMode before options exist; documented like the others.
-    private static readonly string[] ReadDirectly = ["LOCAL_POSTGRES_DIR"];
+    // Read by LocalMode before options exist; documented like the others.
+    private static readonly string[] ReadDirectly = ["LOCAL_POSTGRES_DIR", "LOCAL_MODE"];
 
     private static HashSet<string> SettingsInCode() => typeof(Gateway.Hosting.GatewayOptions).Assembly.GetTypes()
         .SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance))

@@ -91,7 +91,7 @@ public sealed class LessonConversationTests(LessonsApp app) : IClassFixture<Less
     public async Task TheSimulator_EnrolsThroughTheSamePipeline()
     {
         const string phone = "+8613720099001";
-        var response = await app.CreateClient().PostAsJsonAsync("/api/simulator/inbound", new { from = phone, body = "JOIN 14" });
+        var response = await app.AdminClient().PostAsJsonAsync("/api/simulator/inbound", new { from = phone, body = "JOIN 14" });
         var json = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.StartsWith("You joined Caring for a sick relative at home", json.GetProperty("reply").GetString());

@@ -12,10 +12,13 @@ namespace Gateway.Tests.Support;
 /// <summary>
 /// The gateway's web app, in process, on its own fresh database (one per test class, via IClassFixture).
 /// Time is a FakeTimeProvider the tests move; the worker is off unless a test class turns it on.
+/// Not in local mode: set up like a staging gateway (SIMULATOR_ENABLED=true, so the simulator's routes need a token,
+/// and a USSD callback token), so that the tests see what a deployment sees.
 /// </summary>
 public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string AdminToken = "test-admin-token-0123456789";
+    public const string UssdCallbackToken = "test-ussd-callback-token-0123";
     public const string PublicBaseUrl = "https://gateway.example.org";
 
     /// <summary>09:00 on Monday 2 March 2026 in Asia/Shanghai: inside every allowed sending window.</summary>
@@ -49,6 +52,7 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["SMS_PROVIDER"] = "simulator",
             ["ADMIN_API_TOKEN"] = AdminToken,
             ["PUBLIC_BASE_URL"] = PublicBaseUrl,
+            ["USSD_CALLBACK_TOKEN"] = UssdCallbackToken,
             ["WORKER_IN_PROCESS"] = "false",
             // Paced sends wait for their slot on the clock; on the fake clock that wait would never end.
             // Pacing is tested on the real clock (Delivery/PacingTests).
@@ -56,6 +60,7 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("TEST_LOG_LEVEL") ?? "Warning",
         };
         Configure(settings);
+        settings.TryAdd("SIMULATOR_ENABLED", settings["SMS_PROVIDER"] == "simulator" ? "true" : "false");
         // An empty DATABASE_URL would start the developer's private cluster under .data/: never from a test.
         if (string.IsNullOrEmpty(settings["DATABASE_URL"]))
             throw new InvalidOperationException("GatewayApp has no database yet: use it as a class fixture, or set DATABASE_URL in Configure");

@@ -21,6 +21,9 @@ public static class WorkerHost
             ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("TEST_LOG_LEVEL") ?? "Warning",
         });
         builder.Configuration.AddInMemoryCollection(settings);
+        // Outside local mode the simulator provider must be asked for explicitly.
+        if (settings.GetValueOrDefault("SMS_PROVIDER") is null or "simulator" && !settings.ContainsKey("SIMULATOR_ENABLED"))
+            builder.Configuration["SIMULATOR_ENABLED"] = "true";
         builder.AddGatewayCore();
         if (dispatcher) builder.Services.AddHostedService<DispatcherService>();
         var host = builder.Build();

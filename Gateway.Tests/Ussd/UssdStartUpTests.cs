@@ -15,13 +15,9 @@ public sealed class UssdStartUpTests
             var menu = Path.Combine(copy, "ussd", "menu.yaml");
             File.WriteAllText(menu, File.ReadAllText(menu).Replace("action: request-callback", "action: call-me-maybe"));
 
-            await using var gateway = GatewayProcess.Start("Gateway", new Dictionary<string, string>
-            {
-                ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Username=postgres;Database=none",
-                ["ADMIN_API_TOKEN"] = GatewayApp.AdminToken,
-                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-                ["TEMPLATES_PATH"] = copy,
-            });
+            var settings = GatewayProcess.ProductionSettings();
+            settings["TEMPLATES_PATH"] = copy;
+            await using var gateway = GatewayProcess.Start("Gateway", settings);
             var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
             Assert.NotEqual(0, exitCode);

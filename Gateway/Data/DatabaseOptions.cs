@@ -5,11 +5,11 @@ namespace Gateway.Data;
 
 public sealed class DatabaseOptions
 {
-    /// <summary>An Npgsql connection string or a postgres:// URL. Empty starts the private local PostgreSQL.</summary>
+    /// <summary>An Npgsql connection string or a postgres:// URL. Required; empty starts a private PostgreSQL in local mode only.</summary>
     [ConfigurationKeyName("DATABASE_URL")]
     public string? Url { get; set; }
 
-    /// <summary>Where the private local PostgreSQL keeps its data when DATABASE_URL is empty.</summary>
+    /// <summary>Where the private local PostgreSQL keeps its data (local mode with DATABASE_URL empty).</summary>
     [ConfigurationKeyName("LOCAL_POSTGRES_DIR")]
     public string? LocalPostgresDirectory { get; set; }
 

@@ -8,7 +8,8 @@ public sealed class DeliveryOptions
     public const string Twilio = "twilio";
     public const string Kannel = "kannel";
 
-    /// <summary>Which provider sends SMS: simulator (default, nothing leaves the machine), twilio, or kannel (an SMPP link through Kannel).</summary>
+    /// <summary>Which provider sends SMS: simulator (default, nothing leaves the machine; outside local mode only with
+    /// SIMULATOR_ENABLED=true), twilio, or kannel (an SMPP link through Kannel).</summary>
     [ConfigurationKeyName("SMS_PROVIDER")]
     public string SmsProvider { get; set; } = Simulator;
 

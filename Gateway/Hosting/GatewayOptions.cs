@@ -22,7 +22,7 @@ public sealed class GatewayOptions
     [ConfigurationKeyName("DEFAULT_LANGUAGE")]
     public string DefaultLanguage { get; set; } = "zh";
 
-    /// <summary>auto, true or false. auto runs the worker in this process only in the embedded local mode.</summary>
+    /// <summary>auto, true or false. auto runs the worker in this process only in local mode (LOCAL_MODE=true).</summary>
     [ConfigurationKeyName("WORKER_IN_PROCESS")]
     public string WorkerInProcess { get; set; } = "auto";
 

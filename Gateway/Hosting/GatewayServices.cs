@@ -57,6 +57,7 @@ public static class GatewayServices
     {
         services.AddValidatedOptions<DeliveryOptions, DeliveryOptionsValidator>();
         services.AddValidatedOptions<TwilioOptions, TwilioOptionsValidator>();
+        services.AddValidatedOptions<SimulatorOptions, SimulatorOptionsValidator>();
         services.AddSingleton<SimulatorSmsProvider>();
         services.AddSingleton<ReadConversation>();
         services.AddTwilioSms();
@@ -71,6 +72,12 @@ public static class GatewayServices
         return services;
     }
 
+    /// <summary>
+    /// Checks every setting at once, right after Build: before anything reads one (the route table does), and before
+    /// the host would, which logs a stack trace first. A bad setting throws for Program's one-line-per-setting report.
+    /// </summary>
+    public static void CheckSettings(this IServiceProvider services) => services.GetService<IStartupValidator>()?.Validate();
+
     public static IServiceCollection AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services)
         where TOptions : class where TValidator : class, IValidateOptions<TOptions>
     {
@@ -83,7 +90,7 @@ public static class GatewayServices
     {
         var url = configuration["DATABASE_URL"];
         if (string.IsNullOrWhiteSpace(url))
-            throw new SettingsException("DATABASE_URL: required here (only the web app's run command starts a private local PostgreSQL when it is empty)");
+            throw new SettingsException($"DATABASE_URL: required, a PostgreSQL connection string or postgres:// URL (only {LocalMode.Setting}=true, for development, starts a private PostgreSQL instead)");
         try
         {
             return DatabaseOptions.ToConnectionString(url);

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Gateway.Admin;
+using Gateway.Ussd;
 using Microsoft.AspNetCore.Http.Json;
 
 namespace Gateway.Hosting;
@@ -17,6 +18,7 @@ public static class GatewayWeb
         var services = builder.Services;
         services.AddValidatedOptions<ApiTokenOptions, ApiTokenOptionsValidator>();
         services.AddAdminAuth();
+        services.AddUssdCallback();
         services.AddGatewayHealth();
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -39,6 +41,7 @@ public static class GatewayWeb
 
     public static WebApplication UseGatewayWeb(this WebApplication app)
     {
+        app.Services.CheckSettings();
         app.UseExceptionHandler();
         app.UseStatusCodeProblems();
         app.UseRequestSizeGuard();

@@ -4,24 +4,35 @@ using Gateway.Data;
 namespace Gateway.Hosting;
 
 /// <summary>
-/// The embedded default of the run command: with DATABASE_URL empty, start (or reuse) a private PostgreSQL
-/// under .data/ in the checkout, run the worker in-process, and make up an admin token if none is set.
+/// The run command's embedded default, switched on only by LOCAL_MODE=true (the launch profile of
+/// `dotnet run --project Gateway` sets it): start (or reuse) a private PostgreSQL under .data/ when DATABASE_URL is
+/// empty, run the worker in-process, make up an admin token if none is set, and leave the simulator and the USSD
+/// callback open. Without it nothing local ever happens: a missing setting stops start-up instead.
 /// </summary>
 public static class LocalMode
 {
-    public static async Task<bool> UseLocalPostgresWhenNoDatabaseUrlAsync(this WebApplicationBuilder builder)
+    public const string Setting = "LOCAL_MODE";
+
+    /// <summary>Whether LOCAL_MODE=true. A value that is not a boolean stops start-up naming the setting.</summary>
+    public static bool IsOn(IConfiguration configuration) => configuration.GetValue<bool>(Setting);
+
+    /// <summary>Applies local mode's defaults when it is on; returns whether it is.</summary>
+    public static async Task<bool> UseLocalModeWhenOnAsync(this WebApplicationBuilder builder)
     {
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["DATABASE_URL"])) return false;
+        if (!IsOn(builder.Configuration)) return false;
+        Console.WriteLine($"[local] {Setting}=true: development defaults on (never set it in production; see docs/production.md)");
 
         var dataRoot = Path.Combine(RepositoryRoot(builder.Environment.ContentRootPath), ".data");
-        var dataDirectory = builder.Configuration["LOCAL_POSTGRES_DIR"] is { Length: > 0 } configured
-            ? configured
-            : Path.Combine(dataRoot, "postgres");
-
-        var pg = await LocalPostgres.StartAsync(dataDirectory, message => Console.WriteLine($"[local postgres] {message}"));
-        await pg.CreateDatabaseIfMissingAsync("gateway");
-        builder.Configuration["DATABASE_URL"] = pg.ConnectionString("gateway");
-        builder.Services.AddHostedService(_ => new LocalPostgresLifetime(pg));
+        if (string.IsNullOrWhiteSpace(builder.Configuration["DATABASE_URL"]))
+        {
+            var dataDirectory = builder.Configuration["LOCAL_POSTGRES_DIR"] is { Length: > 0 } configured
+                ? configured
+                : Path.Combine(dataRoot, "postgres");
+            var pg = await LocalPostgres.StartAsync(dataDirectory, message => Console.WriteLine($"[local postgres] {message}"));
+            await pg.CreateDatabaseIfMissingAsync("gateway");
+            builder.Configuration["DATABASE_URL"] = pg.ConnectionString("gateway");
+            builder.Services.AddHostedService(_ => new LocalPostgresLifetime(pg));
+        }
 
         if (string.IsNullOrEmpty(builder.Configuration["ADMIN_API_TOKEN"]))
         {

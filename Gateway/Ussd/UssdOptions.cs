@@ -6,6 +6,10 @@ namespace Gateway.Ussd;
 
 public sealed class UssdOptions
 {
+    /// <summary>Whether the USSD callback (and the USSD simulator page) is served. false: SMS only, the callback is 404.</summary>
+    [ConfigurationKeyName("USSD_ENABLED")]
+    public bool Enabled { get; set; } = true;
+
     /// <summary>
     /// Shared secret USSD aggregators must send (query string ?token=… in the callback URL, or the X-Ussd-Token
     /// header). Africa's Talking signs nothing (protocols.md §8.1), so without it anyone can drive sessions for any number.
@@ -20,7 +24,7 @@ public sealed class UssdOptionsValidator : IValidateOptions<UssdOptions>
 
     public ValidateOptionsResult Validate(string? name, UssdOptions o) =>
         !string.IsNullOrEmpty(o.CallbackToken) && (o.CallbackToken.Length < MinTokenLength || o.CallbackToken.Any(char.IsWhiteSpace))
-            ? ValidateOptionsResult.Fail($"USSD_CALLBACK_TOKEN: at least {MinTokenLength} characters without spaces, or empty to accept callbacks without a token")
+            ? ValidateOptionsResult.Fail($"USSD_CALLBACK_TOKEN: at least {MinTokenLength} characters without spaces (empty accepts callbacks without a token, in local mode only)")
             : ValidateOptionsResult.Success;
 }
 

@@ -1,5 +1,6 @@
 using Gateway.Hosting;
 using Gateway.Templates;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Ussd;
 
@@ -18,4 +19,8 @@ public static class UssdServices
         services.AddTransient<PurgeUssdSessionsJob>();
         return services;
     }
+
+    /// <summary>What only the process serving the callback needs: the rule that it has a token outside local mode.</summary>
+    public static IServiceCollection AddUssdCallback(this IServiceCollection services) =>
+        services.AddSingleton<IValidateOptions<UssdOptions>, UssdCallbackTokenRequired>();
 }

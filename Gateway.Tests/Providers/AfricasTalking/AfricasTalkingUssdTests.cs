@@ -18,7 +18,7 @@ public sealed class AfricasTalkingUssdTests(AfricasTalkingUssdTests.EnglishApp a
         protected override void Configure(Dictionary<string, string?> settings) => settings["DEFAULT_LANGUAGE"] = "en";
     }
 
-    private readonly HttpClient _client = app.CreateClient();
+    private readonly HttpClient _client = app.AdminClient();
 
     private UssdSession Session(string phone) => new(_client, phone);
 

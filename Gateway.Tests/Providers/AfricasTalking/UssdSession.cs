@@ -1,14 +1,17 @@
 using System.Net;
+using Gateway.Tests.Support;
 
 namespace Gateway.Tests.Providers.AfricasTalking;
 
 /// <summary>
 /// One USSD session as Africa's Talking drives it: the same sessionId on every request and the whole input history
 /// in `text`, joined by '*'. <see cref="Press"/> adds one input; <see cref="Send"/> sends a history as given.
+/// Requests carry <see cref="GatewayApp.UssdCallbackToken"/> in the query unless given another query.
 /// </summary>
-public sealed class UssdSession(HttpClient client, string phone, string? sessionId = null, string query = "")
+public sealed class UssdSession(HttpClient client, string phone, string? sessionId = null, string query = UssdSession.WithToken)
 {
     public const string Path = "/webhooks/ussd/africastalking";
+    public const string WithToken = "?token=" + GatewayApp.UssdCallbackToken;
 
     public string Id { get; } = sessionId ?? "ATUid_" + Guid.NewGuid().ToString("N");
     public string History { get; private set; } = "";
@@ -40,6 +43,6 @@ public sealed class UssdSession(HttpClient client, string phone, string? session
         ["text"] = text,
     };
 
-    public static Task<HttpResponseMessage> Post(HttpClient client, IDictionary<string, string> form, string query = "") =>
+    public static Task<HttpResponseMessage> Post(HttpClient client, IDictionary<string, string> form, string query = WithToken) =>
         client.PostAsync(Path + query, new FormUrlEncodedContent(form));
 }

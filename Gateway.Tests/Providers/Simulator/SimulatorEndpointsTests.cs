@@ -8,7 +8,7 @@ namespace Gateway.Tests.Providers.Simulator;
 
 public sealed class SimulatorEndpointsTests(GatewayApp app) : IClassFixture<GatewayApp>
 {
-    private readonly HttpClient _client = app.CreateClient();
+    private readonly HttpClient _client = app.AdminClient();
 
     private async Task<JsonElement> Inbound(object body)
     {

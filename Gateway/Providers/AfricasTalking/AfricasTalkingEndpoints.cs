@@ -11,10 +11,13 @@ public static class AfricasTalkingEndpoints
     /// <summary>Africa's Talking's callbacks. Another aggregator (Hubtel's JSON, protocols.md §8.3) is a folder like this one.</summary>
     public static void MapAfricasTalking(this IEndpointRouteBuilder app)
     {
-        // Africa's Talking signs nothing: without the token anyone who finds the URL can act for any number.
-        if (string.IsNullOrEmpty(app.ServiceProvider.GetRequiredService<IOptions<UssdOptions>>().Value.CallbackToken))
+        var ussd = app.ServiceProvider.GetRequiredService<IOptions<UssdOptions>>().Value;
+        if (!ussd.Enabled) return;
+        // Africa's Talking signs nothing: without the token anyone who finds the URL can act for any number. Only
+        // local mode starts without one (UssdCallbackTokenRequired), and says so.
+        if (string.IsNullOrEmpty(ussd.CallbackToken))
             app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AfricasTalkingEndpoints))
-                .LogWarning("USSD_CALLBACK_TOKEN is not set: {Path} accepts callbacks from anyone", UssdPath);
+                .LogWarning("Local mode: USSD_CALLBACK_TOKEN is not set, so {Path} accepts callbacks from anyone", UssdPath);
 
         app.MapPost(UssdPath, AfricasTalkingUssd.ReceiveAsync)
             .Accepts<IFormCollection>("application/x-www-form-urlencoded")

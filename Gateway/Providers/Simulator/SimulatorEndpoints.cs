@@ -1,4 +1,4 @@
-using Gateway.Delivery;
+using Gateway.Admin;
 using Gateway.Hosting;
 using Gateway.Inbound;
 using Gateway.Phones;
@@ -8,7 +8,9 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Providers.Simulator;
 
 /// <summary>
-/// The phone simulator: type as a resident, read what the gateway "sent". Mapped only when SMS_PROVIDER=simulator.
+/// The phone simulator: type as a resident, read what the gateway "sent". Mapped only when SMS_PROVIDER=simulator,
+/// in local mode (open to anyone who can reach the port) or with SIMULATOR_ENABLED=true (a token of any role or a
+/// staff sign-in: it reads and writes any number's conversation).
 /// </summary>
 public static class SimulatorEndpoints
 {
@@ -17,15 +19,29 @@ public static class SimulatorEndpoints
 
     public static void MapSimulator(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<IOptions<DeliveryOptions>>().Value.SmsProvider != DeliveryOptions.Simulator) return;
+        if (RoutesFor(app) is not { } simulator) return;
 
-        var api = app.MapGroup("/api/simulator");
+        var api = simulator.MapGroup("/api/simulator");
         api.MapGet("/messages", ListMessages);
         api.MapGet("/conversation", ShowConversation);
         api.MapPost("/inbound", ReceiveInbound).WithRequestSizeLimit(16 * 1024);
-        app.MapGet("/simulator", () => Results.Stream(
+        simulator.MapGet("/simulator", () => Results.Stream(
             typeof(SimulatorEndpoints).Assembly.GetManifestResourceStream("Gateway.Providers.Simulator.simulator.html")!,
             "text/html; charset=utf-8"));
+
+        if (SimulatorOptions.Access(app.Services).Open)
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SimulatorEndpoints)).LogWarning(
+                "Local mode: the simulator (/simulator, /simulator/ussd, /api/simulator/*) is open to anyone who can reach this port; " +
+                "outside local mode it needs SIMULATOR_ENABLED=true and a token of any role or a staff sign-in");
+    }
+
+    /// <summary>The group the simulator's routes go in, or null when they are not mapped at all.</summary>
+    internal static RouteGroupBuilder? RoutesFor(WebApplication app)
+    {
+        var (mapped, open) = SimulatorOptions.Access(app.Services);
+        if (!mapped) return null;
+        var group = app.MapGroup("");
+        return open ? group : group.RequireAuthorization(AdminPolicies.View);
     }
 
     /// <param name="Id">Optional message id; sending the same id twice behaves like a provider retrying its webhook.</param>

@@ -1,4 +1,4 @@
-using Gateway.Delivery;
+using Gateway.Ussd;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Providers.Simulator;
@@ -6,7 +6,7 @@ namespace Gateway.Providers.Simulator;
 /// <summary>
 /// /simulator/ussd: dial the USSD menu from a browser. The page posts Africa's Talking-shaped form requests to the
 /// real callback (/webhooks/ussd/africastalking), a new session id per dial, so it exercises exactly what a phone would.
-/// Mapped, like the SMS simulator, only when SMS_PROVIDER=simulator.
+/// Mapped and protected like the SMS simulator, and only while the USSD callback is (USSD_ENABLED).
 /// </summary>
 public static class UssdSimulatorPage
 {
@@ -14,9 +14,10 @@ public static class UssdSimulatorPage
 
     public static void MapUssdSimulator(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<IOptions<DeliveryOptions>>().Value.SmsProvider != DeliveryOptions.Simulator) return;
+        if (!app.Services.GetRequiredService<IOptions<UssdOptions>>().Value.Enabled) return;
+        if (SimulatorEndpoints.RoutesFor(app) is not { } simulator) return;
 
-        app.MapGet(Path, () => Results.Stream(
+        simulator.MapGet(Path, () => Results.Stream(
             typeof(UssdSimulatorPage).Assembly.GetManifestResourceStream("Gateway.Providers.Simulator.ussd-simulator.html")!,
             "text/html; charset=utf-8"));
     }
