@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using Npgsql;
+using Gateway.Hosting;
 
 namespace Gateway.Broadcasts;
 
@@ -30,7 +31,7 @@ public sealed class CreateBroadcast(NpgsqlDataSource db, TimeProvider clock, ILo
             CreatedBy = createdBy,
             Now = clock.GetUtcNow(),
         }, cancellationToken: ct));
-        log.LogInformation("Broadcast {Id} '{Title}' created by {Caller}, waiting for approval", id, draft.Title, createdBy);
+        log.LogInformation("Broadcast {Id} '{Title}' created by {Caller}, waiting for approval", id, LogSanitiser.Clean(draft.Title), createdBy);
         return id;
     }
 }

@@ -69,7 +69,7 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
             .LastOrDefault().ToUniversalTime();
         if (occurrenceAt == default || occurrenceAt < broadcast.SendAtUtc)
         {
-            log.LogInformation("Broadcast {Id}: no occurrence of '{Cron}' due at {Now}", broadcastId, broadcast.RepeatCron, now);
+            log.LogInformation("Broadcast {Id}: no occurrence of '{Cron}' due at {Now}", broadcastId, LogSanitiser.Clean(broadcast.RepeatCron), now);
             return;
         }
         var occurrence = await ClaimOccurrenceAsync(broadcast, null, occurrenceAt, ct);

@@ -4,6 +4,7 @@ using Gateway.Phones;
 using Gateway.Subscriptions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Gateway.Hosting;
 
 namespace Gateway.Delivery;
 
@@ -281,7 +282,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                     rows.Add((m.Id, status, null, r.Code, reason, status == OutboundStatus.Queued ? retryAt.UtcDateTime : null));
                     break;
                 case SendOutcome.Ambiguous a:
-                    log.LogWarning("Message {Id} to {To}: hand-off outcome unknown ({Reason}); it will be reconciled", m.Id, Phone.Mask(m.Recipient), a.Reason);
+                    log.LogWarning("Message {Id} to {To}: hand-off outcome unknown ({Reason}); it will be reconciled", m.Id, Phone.Mask(m.Recipient), LogSanitiser.Clean(a.Reason));
                     rows.Add((m.Id, OutboundStatus.Ambiguous, null, a.Code, a.Reason, null));
                     break;
                 case SendOutcome.RecipientOptedOut o:

@@ -2,6 +2,7 @@ using Dapper;
 using Gateway.Delivery.Encoding;
 using Gateway.Phones;
 using Npgsql;
+using Gateway.Hosting;
 
 namespace Gateway.Delivery;
 
@@ -123,7 +124,7 @@ public sealed class ReconcileDeliveries(NpgsqlDataSource db, ISmsProvider provid
                     gaveUp++;
                     break;
                 case LookupOutcome.Unknown u:
-                    log.LogWarning("Could not ask {Provider} about message {Id} to {To}: {Reason}", provider.Name, d.Id, Phone.Mask(d.Recipient), u.Reason);
+                    log.LogWarning("Could not ask {Provider} about message {Id} to {To}: {Reason}", provider.Name, d.Id, Phone.Mask(d.Recipient), LogSanitiser.Clean(u.Reason));
                     await conn.ExecuteAsync(new CommandDefinition(AskLaterSql, new { d.Id, Until = now + TimeSpan.FromMinutes(1) }, cancellationToken: ct));
                     break;
             }

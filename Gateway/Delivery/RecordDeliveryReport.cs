@@ -1,6 +1,7 @@
 using Dapper;
 using Gateway.Subscriptions;
 using Npgsql;
+using Gateway.Hosting;
 
 namespace Gateway.Delivery;
 
@@ -136,8 +137,8 @@ public sealed class RecordDeliveryReport(NpgsqlDataSource db, Subscribers subscr
         if (report.Problem == ReportProblem.RecipientOptedOut)
             await subscribers.RecordCarrierOptOutAsync(row.Recipient, $"carrier {report.ErrorCode}".Trim(), ct);
         if (resend)
-            log.LogInformation("Message {Id} {Status} ({Code}); resend {Resend} of {Max} after {Delay}", row.Id, report.ProviderStatus,
-                report.ErrorCode, row.Resends + 1, MaxResends, resendAt - now);
+            log.LogInformation("Message {Id} {Status} ({Code}); resend {Resend} of {Max} after {Delay}", row.Id, LogSanitiser.Clean(report.ProviderStatus),
+                LogSanitiser.Clean(report.ErrorCode), row.Resends + 1, MaxResends, resendAt - now);
         return resend ? ReportResult.Resent : ReportResult.Applied;
     }
 

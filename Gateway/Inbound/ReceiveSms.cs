@@ -2,6 +2,7 @@ using Dapper;
 using Gateway.Phones;
 using Gateway.Subscriptions;
 using Npgsql;
+using Gateway.Hosting;
 
 namespace Gateway.Inbound;
 
@@ -84,7 +85,7 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
     {
         if (replies.Find(sms) is { } answered)
         {
-            log.LogDebug("Duplicate inbound {MessageSid} from {From}, answered as before", sms.ProviderMessageId, Phone.Mask(sms.From));
+            log.LogDebug("Duplicate inbound {MessageSid} from {From}, answered as before", LogSanitiser.Clean(sms.ProviderMessageId), Phone.Mask(sms.From));
             return answered;
         }
         var result = await StoreAndHandleAsync(sms, ct);
@@ -108,7 +109,7 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
             {
                 // The batch, message included, was rolled back. Store the message on its own below, so it is kept
                 // (and shown in the inbox) even if handling it fails again.
-                log.LogError(e, "Inbound {MessageSid} from {From}: handling failed, storing it first", sms.ProviderMessageId, Phone.Mask(sms.From));
+                log.LogError(e, "Inbound {MessageSid} from {From}: handling failed, storing it first", LogSanitiser.Clean(sms.ProviderMessageId), Phone.Mask(sms.From));
             }
         }
 
@@ -139,7 +140,7 @@ public sealed class ReceiveSms(NpgsqlDataSource db, TimeProvider clock, InboundR
             // A retry of a message we finished: same reply, no effects. One we never finished: finish it now.
             if (existing.Handled)
             {
-                log.LogDebug("Duplicate inbound {MessageSid} from {From}", sms.ProviderMessageId, Phone.Mask(sms.From));
+                log.LogDebug("Duplicate inbound {MessageSid} from {From}", LogSanitiser.Clean(sms.ProviderMessageId), Phone.Mask(sms.From));
                 return new InboundResult(existing.Reply, Duplicate: true);
             }
             id = existing.Id;

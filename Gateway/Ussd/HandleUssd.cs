@@ -34,7 +34,7 @@ public sealed class HandleUssd(UssdMenu menu, UssdSessions sessions, UssdActions
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
-            log.LogError(e, "USSD session {SessionId} from {Phone}: no answer in time", request.SessionId, Phone.Mask(request.Phone));
+            log.LogError(e, "USSD session {SessionId} from {Phone}: no answer in time", LogSanitiser.Clean(request.SessionId), Phone.Mask(request.Phone));
             return menu.Busy(snapshot?.Session?.State.Language ?? snapshot?.Facts.Language ?? options.Value.DefaultLanguage);
         }
     }
@@ -47,13 +47,13 @@ public sealed class HandleUssd(UssdMenu menu, UssdSessions sessions, UssdActions
 
         if (session is not null && session.Phone != request.Phone)
         {
-            log.LogWarning("USSD session {SessionId} came from {Phone}, not the number it started with", request.SessionId, Phone.Mask(request.Phone));
+            log.LogWarning("USSD session {SessionId} came from {Phone}, not the number it started with", LogSanitiser.Clean(request.SessionId), Phone.Mask(request.Phone));
             return menu.Malformed(facts.Language);
         }
         if (read.Kind == UssdInputKind.Retry) return session!.LastReply;
         if (read.Kind == UssdInputKind.Malformed || session?.Ended == true)
         {
-            log.LogInformation("USSD session {SessionId} from {Phone}: unreadable input history", request.SessionId, Phone.Mask(request.Phone));
+            log.LogInformation("USSD session {SessionId} from {Phone}: unreadable input history", LogSanitiser.Clean(request.SessionId), Phone.Mask(request.Phone));
             if (session is not null) await sessions.EndAsync(request.SessionId, ct);
             return menu.Malformed(session?.State.Language ?? facts.Language);
         }
@@ -63,7 +63,8 @@ public sealed class HandleUssd(UssdMenu menu, UssdSessions sessions, UssdActions
         {
             // A dial with a pre-filled path (*384*123*2#) asked for somewhere specific: no resume offer then.
             step = menu.Start(facts, read.Inputs.Count == 0 ? snapshot.Interrupted : null);
-            log.LogInformation("USSD session {SessionId} from {Phone} on {ServiceCode}", request.SessionId, Phone.Mask(request.Phone), request.ServiceCode);
+            log.LogInformation("USSD session {SessionId} from {Phone} on {ServiceCode}", LogSanitiser.Clean(request.SessionId), Phone.Mask(request.Phone),
+                LogSanitiser.Clean(request.ServiceCode));
         }
         else
         {
@@ -86,7 +87,7 @@ public sealed class HandleUssd(UssdMenu menu, UssdSessions sessions, UssdActions
 
         // After "delete my data" the session row is gone with the rest; writing it again would keep the number.
         if (!erased && !await sessions.SaveAsync(request, session?.InputText, step.State, step.Reply!, ct))
-            log.LogInformation("USSD session {SessionId}: a concurrent request for the same step was saved first", request.SessionId);
+            log.LogInformation("USSD session {SessionId}: a concurrent request for the same step was saved first", LogSanitiser.Clean(request.SessionId));
         return step.Reply!;
     }
 }

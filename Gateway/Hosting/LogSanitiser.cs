@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text;
+
+namespace Gateway.Hosting;
+
+/// <summary>
+/// The one way a value received from outside (a USSD sessionId or serviceCode, a Twilio MessageSid or error code,
+/// a broadcast's title from the admin API, a provider's error text) goes into a log line. CR and LF would let a
+/// caller forge log lines, other control, format and separator characters can hide or reorder text in a viewer:
+/// they come out as visible escapes (\r, \n, \u202E), a backslash as \\ so that an escape is never ambiguous, and
+/// anything longer than <see cref="MaxLength"/> is cut with the count of what was left out.
+/// Phone numbers do not go through here: they are normalised at the edge and logged with Phone.Mask.
+/// </summary>
+public static class LogSanitiser
+{
+    public const int MaxLength = 100;
+
+    public static string Clean(string? value)
+    {
+        if (value is null) return "(none)";
+        var kept = value.Length <= MaxLength ? value.Length : char.IsHighSurrogate(value[MaxLength - 1]) ? MaxLength - 1 : MaxLength;
+        var text = new StringBuilder(kept + 16);
+        for (var i = 0; i < kept; i++)
+        {
+            var c = value[i];
+            if (char.IsSurrogatePair(value, i) && i + 1 < kept)
+            {
+                text.Append(c).Append(value[++i]);
+                continue;
+            }
+            text.Append(c switch
+            {
+                '\\' => @"\\",
+                '\r' => @"\r",
+                '\n' => @"\n",
+                '\t' => @"\t",
+                _ when NeedsEscape(c) => $@"\u{(int)c:X4}",
+                _ => c.ToString(),
+            });
+        }
+        if (kept < value.Length) text.Append(CultureInfo.InvariantCulture, $"…(+{value.Length - kept} characters)");
+        return text.ToString();
+    }
+
+    private static bool NeedsEscape(char c) => char.IsControl(c) || char.IsSurrogate(c) || c is '\uFFFE' or '\uFFFF'
+        || char.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
+}
