@@ -73,13 +73,15 @@ public sealed class ApiTokens
             var parts = raw.Split(':', 3);
             if (parts.Length != 3 || parts.Any(string.IsNullOrWhiteSpace))
                 throw new FormatException("API_TOKENS: each entry must be name:role:token");
-            var (name, role, token) = (parts[0], parts[1].ToLowerInvariant(), parts[2]);
+            var (name, role, token) = (parts[0].Trim(), parts[1].Trim().ToLowerInvariant(), parts[2]);
             if (!Roles.All.Contains(role))
                 throw new FormatException($"API_TOKENS: entry '{name}' has unknown role '{parts[1]}' (roles: {string.Join(", ", Roles.All)})");
             if (token.Length < ApiTokenOptions.MinimumTokenLength)
                 throw new FormatException($"API_TOKENS: the token of '{name}' must be at least {ApiTokenOptions.MinimumTokenLength} characters");
-            if (entries.Any(e => e.Caller.Name == name))
-                throw new FormatException($"API_TOKENS: the name '{name}' is used twice");
+            if (entries.FirstOrDefault(e => StaffName.Same(e.Caller.Name, name)) is { Caller: { } same })
+                throw new FormatException(same.Name == name
+                    ? $"API_TOKENS: the name '{name}' is used twice"
+                    : $"API_TOKENS: the names '{same.Name}' and '{name}' differ only in case, so they name one person");
             if (entries.Any(e => e.Token == token))
                 throw new FormatException($"API_TOKENS: the token of '{name}' is already used by another entry");
             entries.Add((token, new ApiCaller(name, role)));

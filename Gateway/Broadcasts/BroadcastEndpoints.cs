@@ -83,8 +83,9 @@ public static class BroadcastEndpoints
         return outcome switch
         {
             ApprovalOutcome.NotFound => Results.Problem(statusCode: 404, detail: $"id: no broadcast {id}"),
-            ApprovalOutcome.OwnBroadcast => Results.Problem(statusCode: 403,
-                detail: $"approve: '{caller}' created broadcast {id}; a second person (approver or admin) must approve it"),
+            ApprovalOutcome.OwnBroadcast => Results.Problem(statusCode: 403, detail: broadcast!.CreatedBy == caller
+                ? $"approve: '{caller}' created broadcast {id}; a second person (approver or admin) must approve it"
+                : $"approve: '{broadcast.CreatedBy}' created broadcast {id}, and '{caller}' is the same person (names ignore case); a second person (approver or admin) must approve it"),
             ApprovalOutcome.NotPending => Results.Problem(statusCode: 409,
                 detail: $"status: broadcast {id} is {broadcast!.Status}; only a broadcast pending approval can be approved"),
             _ => Results.Ok(View((await get.HandleAsync(id, ct))!, options.Value.CityTimeZone)),
