@@ -24,6 +24,7 @@ try
     app.MapBroadcasts();         // officials schedule broadcasts
     app.MapSimulator();          // phone simulator: open in local mode, behind a token with SIMULATOR_ENABLED
     app.MapUssdSimulator();
+    app.MapJobsDashboard();      // Hangfire's dashboard: staff look, admins act
 
     await app.RunAsync();
     return 0;
