@@ -28,6 +28,8 @@ public static class GatewayServices
         services.AddValidatedOptions<DatabaseOptions, DatabaseOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
 
+        // Read here too, so that a LOCAL_MODE that is not a boolean stops the worker as well as the web app.
+        LocalMode.IsOn(builder.Configuration);
         var connectionString = ConnectionStringFrom(builder.Configuration);
         services.AddGatewayDatabase(connectionString);
         services.AddGatewayJobs(connectionString);

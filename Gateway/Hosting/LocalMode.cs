@@ -14,7 +14,12 @@ public static class LocalMode
     public const string Setting = "LOCAL_MODE";
 
     /// <summary>Whether LOCAL_MODE=true. A value that is not a boolean stops start-up naming the setting.</summary>
-    public static bool IsOn(IConfiguration configuration) => configuration.GetValue<bool>(Setting);
+    public static bool IsOn(IConfiguration configuration)
+    {
+        var value = configuration[Setting];
+        if (string.IsNullOrWhiteSpace(value)) return false;
+        return bool.TryParse(value.Trim(), out var on) ? on : throw new SettingsException($"{Setting}: '{value}' must be true or false");
+    }
 
     /// <summary>Applies local mode's defaults when it is on; returns whether it is.</summary>
     public static async Task<bool> UseLocalModeWhenOnAsync(this WebApplicationBuilder builder)
