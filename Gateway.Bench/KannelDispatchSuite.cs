@@ -122,6 +122,7 @@ public static class KannelDispatchSuite
     {
         ["DATABASE_URL"] = db,
         ["SMS_PROVIDER"] = provider,
+        ["SIMULATOR_ENABLED"] = provider == "simulator" ? "true" : "false",
         ["PUBLIC_BASE_URL"] = baseUrl.Length > 0 ? baseUrl : "http://127.0.0.1:9",
         ["KANNEL_SENDSMS_URL"] = kannel?.SendSmsUrl.ToString(),
         ["KANNEL_USERNAME"] = LocalKannel.Username,
