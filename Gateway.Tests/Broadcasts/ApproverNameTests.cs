@@ -30,7 +30,8 @@ public sealed class ApproverNameTests(BroadcastApp app) : IClassFixture<Broadcas
     {
         var id = await Broadcasting.CreateAsync(app, Body(), BroadcastApp.EditorToken);   // created by "lin"
         // The same database, its tokens configured again: "lin" is gone, an approver spelled differently is there.
-        await using var later = app.WithWebHostBuilder(b => b.UseSetting("API_TOKENS", $"{spelling}:approver:{ShoutingToken}"));
+        // Disposed with the fixture, as AnotherProcess is: see GatewayApp on Hangfire's static log provider.
+        var later = app.WithWebHostBuilder(b => b.UseSetting("API_TOKENS", $"{spelling}:approver:{ShoutingToken}"));
         var client = later.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ShoutingToken);
 
