@@ -26,6 +26,8 @@ public enum FakeReply
     ServerError,
     /// <summary>Creates the message, then never answers: the client times out after the request was processed.</summary>
     Stall,
+    /// <summary>Holds the request until <see cref="FakeTwilio.ReleaseHeld"/>, then 201: a hand-off still in flight.</summary>
+    Hold,
 }
 
 /// <summary>One create request as the fake received it. <paramref name="ArrivedTicks"/> is a Stopwatch timestamp.</summary>
@@ -47,6 +49,9 @@ public sealed class FakeTwilio : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<FakeReply>> _scripts = new();
     private readonly ConcurrentQueue<FakeTwilioRequest> _requests = new();
+    private readonly ConcurrentQueue<long> _lookups = new();
+    private TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _holding;
     private long _sids;
 
     private FakeTwilio(WebApplication app) => _app = app;
@@ -65,8 +70,21 @@ public sealed class FakeTwilio : IAsyncDisposable
 
     public IReadOnlyList<FakeTwilioRequest> RequestsTo(string to) => _requests.Where(r => r.To == to).ToArray();
 
+    /// <summary>When each list request ("did this message reach you?") arrived, as Stopwatch timestamps.</summary>
+    public IReadOnlyList<long> Lookups => _lookups.ToArray();
+
+    /// <summary>Requests held by <see cref="FakeReply.Hold"/> right now.</summary>
+    public int Holding => Volatile.Read(ref _holding);
+
+    /// <summary>Lets every held request go on to its 201.</summary>
+    public void ReleaseHeld() => Interlocked.Exchange(ref _held, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
     /// <summary>Forgets the requests recorded so far (between benchmark phases).</summary>
-    public void Clear() => _requests.Clear();
+    public void Clear()
+    {
+        _requests.Clear();
+        _lookups.Clear();
+    }
 
     /// <summary>The next requests to <paramref name="to"/> get these replies, in order; then 201 again.</summary>
     public void Script(string to, params FakeReply[] replies)
@@ -101,8 +119,20 @@ public sealed class FakeTwilio : IAsyncDisposable
 
         var reply = _scripts.TryGetValue(to, out var queue) && queue.TryDequeue(out var scripted) ? scripted : FakeReply.Accept;
         if (Latency > TimeSpan.Zero) await Task.Delay(Latency, context.RequestAborted);
+        if (reply == FakeReply.Hold)
+        {
+            Interlocked.Increment(ref _holding);
+            try
+            {
+                await Volatile.Read(ref _held).Task.WaitAsync(context.RequestAborted);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _holding);
+            }
+        }
 
-        var created = reply is FakeReply.Accept or FakeReply.Stall;
+        var created = reply is FakeReply.Accept or FakeReply.Stall or FakeReply.Hold;
         var sid = created ? $"SM{Interlocked.Increment(ref _sids):x32}" : null;
         var request = new FakeTwilioRequest(account, to, body, NullIfEmpty(form["From"]), NullIfEmpty(form["MessagingServiceSid"]),
             NullIfEmpty(form["StatusCallback"]), NullIfEmpty(form["ValidityPeriod"]), arrived, reply, sid, Clock.GetUtcNow());
@@ -110,7 +140,7 @@ public sealed class FakeTwilio : IAsyncDisposable
 
         switch (reply)
         {
-            case FakeReply.Accept:
+            case FakeReply.Accept or FakeReply.Hold:
                 return Results.Text(MessageJson(request), "application/json", statusCode: 201);
             case FakeReply.Stall:
                 try
@@ -137,6 +167,7 @@ public sealed class FakeTwilio : IAsyncDisposable
 
     private IResult List(string account, string? to)
     {
+        _lookups.Enqueue(Stopwatch.GetTimestamp());
         var messages = _requests.Where(r => r.Sid is not null && (to is null || r.To == to)).Reverse().Take(50).Select(MessageJson);
         var json = $$"""
             {"messages": [{{string.Join(",", messages)}}], "end": 0, "first_page_uri": null, "next_page_uri": null, "page": 0,

@@ -57,6 +57,8 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
             // Paced sends wait for their slot on the clock; on the fake clock that wait would never end.
             // Pacing is tested on the real clock (Delivery/PacingTests).
             ["SMS_RATE_PER_SECOND"] = "0",
+            // Likewise reconciliation's lookups, paced on the clock.
+            ["SMS_LOOKUPS_PER_SECOND"] = "0",
             ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("TEST_LOG_LEVEL") ?? "Warning",
         };
         Configure(settings);
@@ -65,8 +67,16 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
         if (string.IsNullOrEmpty(settings["DATABASE_URL"]))
             throw new InvalidOperationException("GatewayApp has no database yet: use it as a class fixture, or set DATABASE_URL in Configure");
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            // Warnings and errors as logged (the level setting above applies), for tests of what an operator is told.
+            services.AddFakeLogging();
+        });
     }
+
+    /// <summary>What the gateway logged at Warning and above since it started.</summary>
+    public IReadOnlyList<Microsoft.Extensions.Logging.Testing.FakeLogRecord> Logged() => Services.GetFakeLogCollector().GetSnapshot();
 
     /// <summary>Another web process on the same database: its own host, so nothing this one remembers in memory.
     /// Disposed with this one.</summary>

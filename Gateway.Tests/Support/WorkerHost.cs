@@ -8,7 +8,8 @@ namespace Gateway.Tests.Support;
 
 /// <summary>
 /// A gateway worker as Gateway.Worker builds it (AddGatewayCore), running only the dispatcher service (or nothing,
-/// for tests that run dispatch passes themselves), on the real clock. Two of these on one database behave like two worker processes: separate pools, separate dispatchers.
+/// for tests that run dispatch passes themselves), on the real clock. What it logs at Warning and above is kept
+/// (<c>host.Services.GetFakeLogCollector()</c>). Two of these on one database behave like two worker processes: separate pools, separate dispatchers.
 /// </summary>
 public static class WorkerHost
 {
@@ -25,6 +26,7 @@ public static class WorkerHost
         if (settings.GetValueOrDefault("SMS_PROVIDER") is null or "simulator" && !settings.ContainsKey("SIMULATOR_ENABLED"))
             builder.Configuration["SIMULATOR_ENABLED"] = "true";
         builder.AddGatewayCore();
+        builder.Services.AddFakeLogging();
         if (dispatcher) builder.Services.AddHostedService<DispatcherService>();
         var host = builder.Build();
         await host.StartAsync(ct);

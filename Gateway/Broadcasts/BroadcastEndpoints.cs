@@ -176,6 +176,7 @@ public static class BroadcastEndpoints
                 ["sent"] = c.Sent,
                 ["delivered"] = c.Delivered,
                 ["failed"] = c.Failed,
+                ["failed_unconfirmed"] = c.FailedUnconfirmed,
                 ["skipped_opted_out"] = c.SkippedOptedOut,
                 ["skipped_quiet_hours"] = c.SkippedQuietHours,
                 ["deferred"] = c.Deferred,

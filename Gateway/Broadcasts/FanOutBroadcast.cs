@@ -26,6 +26,12 @@ public sealed record FanOutRun(long OccurrenceId, int Chunks, bool Finished);
 /// A cancel locks every lane first (<see cref="CancelBroadcast"/>), so it waits for the ranges being written and
 /// then cancels their messages too.
 /// </para>
+/// <para>
+/// A run holds a lease on its occurrence (broadcast_occurrences.runner_until, migration 0081), renewed every
+/// <see cref="RenewEvery"/> while it writes; a second run finds it held and leaves the occurrence to the first. When a
+/// worker dies mid-way its lease ends, and <see cref="FanOutWatch"/> on a live worker carries the occurrence on within
+/// seconds, saying whose work it took over.
+/// </para>
 /// </summary>
 public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, FrequencyGuard guard, QuietHours quietHours,
     IOptions<GatewayOptions> gateway, IOptions<DeliveryOptions> delivery, IOptions<BroadcastOptions> options, TimeProvider clock,
@@ -34,6 +40,11 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
     /// <summary>The first chunk is small so the first messages are sendable at once; the others amortise the commits.</summary>
     public const int FirstChunkSize = 5_000;
     public const int ChunkSize = 50_000;
+
+    /// <summary>A run's lease on its occurrence lasts this long past its last renewal: a killed worker's fan-out is carried on about this long after.</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(15);
+
+    public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(5);
 
     /// <summary>How far back a recurring firing looks for the occurrence it stands for (a late or misfired run).</summary>
     public static readonly TimeSpan OccurrenceLookback = TimeSpan.FromHours(24);
@@ -76,7 +87,8 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
         if (occurrence is not null) await RunAsync(occurrence.Value, ct);
     }
 
-    /// <summary>Hangfire: carries on an occurrence whose fan-out stopped (SettleBroadcasts enqueues it).</summary>
+    /// <summary>Hangfire: carries on an occurrence whose fan-out stopped. Nothing enqueues it any more (FanOutWatch carries
+    /// stopped fan-outs on); kept so that jobs already in Hangfire's queue still run.</summary>
     [Queue("bulk")]
     [AutomaticRetry(Attempts = 5, DelaysInSeconds = [10, 30, 60, 120, 300])]
     public async Task ResumeAsync(long occurrenceId, CancellationToken ct) => await RunAsync(occurrenceId, ct);
@@ -265,12 +277,107 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
     // SET LOCAL ends with the transaction, so the pooled connection keeps no session state.
     private const string NoJitSql = "SET LOCAL jit = off";
 
+    private const string TakeLeaseSql = """
+        UPDATE broadcast_occurrences o
+           SET runner = @Runner, runner_until = @Until
+          FROM (SELECT id, runner, runner_until FROM broadcast_occurrences WHERE id = @Id FOR NO KEY UPDATE) AS before
+         WHERE o.id = before.id AND o.status = 'fanning_out' AND (o.runner_until IS NULL OR o.runner_until < @Now)
+        RETURNING before.runner AS previous, before.runner_until AS previous_until
+        """;
+
+    private const string HolderSql = "SELECT status, runner, runner_until FROM broadcast_occurrences WHERE id = @Id";
+
+    private const string RenewLeaseSql = "UPDATE broadcast_occurrences SET runner_until = @Until WHERE id = @Id AND runner = @Runner RETURNING 1";
+
+    private const string ReleaseLeaseSql = "UPDATE broadcast_occurrences SET runner_until = NULL WHERE id = @Id AND runner = @Runner";
+
     /// <summary>
-    /// Fans the occurrence out from where it stands, on FANOUT_CONNECTIONS lanes at once. <paramref name="maxChunks"/>
-    /// stops early after that many ranges in all (tests simulate a crash mid-way with it); <paramref name="chunkSize"/>
-    /// sets the ranges' width (subscriber ids) when this run is the occurrence's first.
+    /// Fans the occurrence out from where it stands, on FANOUT_CONNECTIONS lanes at once, under the occurrence's lease:
+    /// when another live run holds it, this one leaves the occurrence to it. <paramref name="maxChunks"/> stops early
+    /// after that many ranges in all (tests simulate a crash mid-way with it); <paramref name="chunkSize"/> sets the
+    /// ranges' width (subscriber ids) when this run is the occurrence's first.
     /// </summary>
     public async Task<FanOutRun> RunAsync(long occurrenceId, CancellationToken ct, int? maxChunks = null, int? chunkSize = null)
+    {
+        var runner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
+        var now = clock.GetUtcNow();
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            var taken = await conn.QuerySingleOrDefaultAsync<(string? Previous, DateTime? PreviousUntil)?>(new CommandDefinition(TakeLeaseSql,
+                new { Id = occurrenceId, Runner = runner, Until = now + Lease, Now = now }, cancellationToken: ct));
+            if (taken is null)
+            {
+                var holder = await conn.QuerySingleAsync<(string Status, string? Runner, DateTime? Until)>(new CommandDefinition(HolderSql,
+                    new { Id = occurrenceId }, cancellationToken: ct));
+                if (holder.Status == "fanning_out")
+                    log.LogInformation("Broadcast occurrence {Id} is being fanned out by {Runner}; leaving it to that run", occurrenceId, holder.Runner);
+                return new FanOutRun(occurrenceId, 0, holder.Status != "fanning_out");
+            }
+            if (taken.Value.Previous is { } previous)
+                log.LogWarning("Broadcast occurrence {Id}: carrying on the fan-out that {Previous} left unfinished ({How}); taken over by {Runner}",
+                    occurrenceId, previous, taken.Value.PreviousUntil is { } until ? $"its lease ended at {until:O}" : "it stopped", runner);
+        }
+
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var renewal = new CancellationTokenSource();
+        var renewing = RenewLeaseAsync(occurrenceId, runner, run, renewal.Token);
+        try
+        {
+            return await WriteAsync(occurrenceId, run.Token, maxChunks, chunkSize);
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            // The lease was lost: another run has the occurrence now.
+            return new FanOutRun(occurrenceId, 0, false);
+        }
+        finally
+        {
+            await renewal.CancelAsync();
+            await renewing;
+            try
+            {
+                await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
+                await conn.ExecuteAsync(new CommandDefinition(ReleaseLeaseSql, new { Id = occurrenceId, Runner = runner }));
+            }
+            catch (NpgsqlException)
+            {
+                // The lease ends by itself.
+            }
+        }
+    }
+
+    /// <summary>Keeps the occurrence's lease while the run writes; cancels the run if another run took the occurrence.</summary>
+    private async Task RenewLeaseAsync(long occurrenceId, string runner, CancellationTokenSource run, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(RenewEvery, clock, stop);
+                try
+                {
+                    await using var conn = await db.OpenConnectionAsync(stop);
+                    var kept = await conn.ExecuteScalarAsync<int?>(new CommandDefinition(RenewLeaseSql,
+                        new { Id = occurrenceId, Runner = runner, Until = clock.GetUtcNow() + Lease }, cancellationToken: stop));
+                    if (kept is null)
+                    {
+                        log.LogWarning("Broadcast occurrence {Id}: {Runner} lost its fan-out lease to another run; stopping here", occurrenceId, runner);
+                        await run.CancelAsync();
+                        return;
+                    }
+                }
+                catch (NpgsqlException e)
+                {
+                    log.LogWarning("Broadcast occurrence {Id}: could not renew the fan-out lease ({Error})", occurrenceId, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task<FanOutRun> WriteAsync(long occurrenceId, CancellationToken ct, int? maxChunks, int? chunkSize)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var occurrence = await conn.QuerySingleAsync<Occurrence>(new CommandDefinition(SelectOccurrenceSql, new { Id = occurrenceId }, cancellationToken: ct));

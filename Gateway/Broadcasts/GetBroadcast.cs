@@ -9,10 +9,12 @@ namespace Gateway.Broadcasts;
 /// A broadcast's counts, over all its occurrences (README "## Broadcasts" defines each):
 /// from the fan-out's records: skipped (opted out, invalid number, same text) and held (quiet hours, deferred);
 /// from its rows in outbound_messages grouped by status: planned, waiting, sent, delivered, failed, expired, canceled,
-/// and those the dispatcher skipped at send time (opted out after the fan-out, invalid number).
+/// and those the dispatcher skipped at send time (opted out after the fan-out, invalid number). Of the failed,
+/// <paramref name="FailedUnconfirmed"/> were handed to the provider twice without an answer and not found there
+/// (error_code 'ambiguous_after_resend'): why a resident may have missed the notice.
 /// </summary>
 public sealed record BroadcastCounts(long Planned, long Waiting, long Sent, long Delivered, long Failed, long Expired, long Canceled,
-    long SkippedOptedOut, long SkippedInvalidNumber, long SkippedSameText, long SkippedQuietHours, long Deferred);
+    long SkippedOptedOut, long SkippedInvalidNumber, long SkippedSameText, long SkippedQuietHours, long Deferred, long FailedUnconfirmed);
 
 public sealed record OccurrenceReport(long Id, DateTime OccurrenceAt, DateTime DueAt, string Status, int Planned, int HeldForQuietHours,
     int Deferred, int SkippedOptedOut, int SkippedInvalidNumber, int SkippedSameText, DateTime StartedAt, DateTime? FannedOutAt);
@@ -34,7 +36,8 @@ public sealed class GetBroadcast(NpgsqlDataSource db, Delivery.Outbox outbox, IO
         """;
 
     private const string StatusCountsSql = """
-        SELECT status, count(*) AS messages FROM outbound_messages WHERE broadcast_id = ANY(@Occurrences) GROUP BY status
+        SELECT status, count(*) AS messages, count(*) FILTER (WHERE error_code = 'ambiguous_after_resend') AS unconfirmed
+          FROM outbound_messages WHERE broadcast_id = ANY(@Occurrences) GROUP BY status
         """;
 
     public async Task<BroadcastReport?> HandleAsync(long id, CancellationToken ct)
@@ -43,8 +46,9 @@ public sealed class GetBroadcast(NpgsqlDataSource db, Delivery.Outbox outbox, IO
         var broadcast = await Broadcast.FindAsync(conn, null, id, ct);
         if (broadcast is null) return null;
         var occurrences = (await conn.QueryAsync<OccurrenceReport>(new CommandDefinition(OccurrencesSql, new { Id = id }, cancellationToken: ct))).AsList();
-        var byStatus = (await conn.QueryAsync<(string Status, long Messages)>(new CommandDefinition(StatusCountsSql,
-            new { Occurrences = occurrences.Select(o => o.Id).ToArray() }, cancellationToken: ct))).ToDictionary(r => r.Status, r => r.Messages);
+        var statusCounts = (await conn.QueryAsync<(string Status, long Messages, long Unconfirmed)>(new CommandDefinition(StatusCountsSql,
+            new { Occurrences = occurrences.Select(o => o.Id).ToArray() }, cancellationToken: ct))).AsList();
+        var byStatus = statusCounts.ToDictionary(r => r.Status, r => r.Messages);
         long Rows(params string[] statuses) => statuses.Sum(s => byStatus.GetValueOrDefault(s));
 
         var counts = new BroadcastCounts(
@@ -59,7 +63,8 @@ public sealed class GetBroadcast(NpgsqlDataSource db, Delivery.Outbox outbox, IO
             SkippedInvalidNumber: occurrences.Sum(o => (long)o.SkippedInvalidNumber) + Rows("skipped_invalid_number"),
             SkippedSameText: occurrences.Sum(o => (long)o.SkippedSameText),
             SkippedQuietHours: occurrences.Sum(o => (long)o.HeldForQuietHours),
-            Deferred: occurrences.Sum(o => (long)o.Deferred));
+            Deferred: occurrences.Sum(o => (long)o.Deferred),
+            FailedUnconfirmed: statusCounts.Sum(r => r.Unconfirmed));
 
         DateTimeOffset? next = null;
         if (broadcast.IsRecurring && broadcast.Status is BroadcastStatus.Scheduled or BroadcastStatus.PendingApproval)

@@ -7,8 +7,8 @@ namespace Gateway.Broadcasts;
 /// <summary>
 /// Minutely bookkeeping (RecurringJobs): a one-off broadcast whose messages have all reached a final status becomes
 /// 'sent'; an approved broadcast whose start was lost (approved, then the process died before Hangfire had the job)
-/// is started; a fan-out that stopped half-way (its Hangfire retries used up) is resumed; a recurring broadcast whose
-/// Hangfire recurring job is missing gets it back.
+/// is started; a recurring broadcast whose Hangfire recurring job is missing gets it back. (A fan-out that stopped
+/// half-way is carried on by <see cref="FanOutWatch"/>, within seconds.)
 /// </summary>
 public sealed class SettleBroadcasts(NpgsqlDataSource db, ScheduleBroadcast schedule, IBackgroundJobClient jobs, TimeProvider clock,
     ILogger<SettleBroadcasts> log)
@@ -34,14 +34,6 @@ public sealed class SettleBroadcasts(NpgsqlDataSource db, ScheduleBroadcast sche
            AND NOT EXISTS (SELECT 1 FROM broadcast_occurrences o WHERE o.broadcast_id = b.id)
         """;
 
-    /// <summary>A fan-out still running after this has stopped: a million subscribers take seconds.</summary>
-    public static readonly TimeSpan StalledAfter = TimeSpan.FromMinutes(15);
-
-    private const string StalledSql = """
-        SELECT o.id FROM broadcast_occurrences o JOIN broadcasts b ON b.id = o.broadcast_id
-         WHERE o.status = 'fanning_out' AND o.started_at < @Before AND b.status IN ('approved', 'scheduled', 'sending')
-        """;
-
     private const string RecurringSql = "SELECT id FROM broadcasts WHERE status = 'scheduled' AND repeat_cron IS NOT NULL";
 
     public async Task RunAsync(CancellationToken ct)
@@ -55,13 +47,6 @@ public sealed class SettleBroadcasts(NpgsqlDataSource db, ScheduleBroadcast sche
         {
             log.LogWarning("Broadcast {Id} was due but never started; starting it now", id);
             jobs.Enqueue<FanOutBroadcast>(job => job.StartAsync(id, CancellationToken.None));
-        }
-
-        // A second run of a fan-out that is in fact still going only waits for its lock and carries on with it.
-        foreach (var occurrence in await conn.QueryAsync<long>(new CommandDefinition(StalledSql, new { Before = now - StalledAfter }, cancellationToken: ct)))
-        {
-            log.LogWarning("Broadcast occurrence {Id} stopped fanning out; resuming it", occurrence);
-            jobs.Enqueue<FanOutBroadcast>(job => job.ResumeAsync(occurrence, CancellationToken.None));
         }
 
         foreach (var id in await conn.QueryAsync<long>(new CommandDefinition(RecurringSql, cancellationToken: ct)))

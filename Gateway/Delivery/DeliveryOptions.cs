@@ -24,6 +24,13 @@ public sealed class DeliveryOptions
     [ConfigurationKeyName("SMS_MAX_IN_FLIGHT")]
     public int MaxInFlight { get; set; } = 50;
 
+    /// <summary>
+    /// Provider lookups ("did this message reach you?") per second, shared by every worker process: reconciliation asks
+    /// one per message in doubt, and they count against the provider's API limits beside the sends. 0: no limit (tests).
+    /// </summary>
+    [ConfigurationKeyName("SMS_LOOKUPS_PER_SECOND")]
+    public double LookupsPerSecond { get; set; } = 50;
+
     /// <summary>How long a queued message stays worth sending; after that it is marked expired, never sent late.</summary>
     [ConfigurationKeyName("SMS_VALIDITY")]
     public TimeSpan Validity { get; set; } = TimeSpan.FromHours(4);
@@ -42,6 +49,8 @@ public sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>
             errors.Add($"SMS_PROVIDER: '{o.SmsProvider}' must be '{DeliveryOptions.Simulator}', '{DeliveryOptions.Twilio}' or '{DeliveryOptions.Kannel}'");
         if (!double.IsFinite(o.RatePerSecond) || o.RatePerSecond < 0 || o.RatePerSecond > 10_000)
             errors.Add($"SMS_RATE_PER_SECOND: {o.RatePerSecond} must be between 0 (no pacing) and 10000 segments per second");
+        if (!double.IsFinite(o.LookupsPerSecond) || o.LookupsPerSecond < 0 || o.LookupsPerSecond > 1000)
+            errors.Add($"SMS_LOOKUPS_PER_SECOND: {o.LookupsPerSecond} must be between 0 (no limit) and 1000 lookups per second");
         if (o.MaxInFlight is < 1 or > 1000)
             errors.Add($"SMS_MAX_IN_FLIGHT: {o.MaxInFlight} must be between 1 and 1000");
         if (o.Validity < TimeSpan.FromMinutes(1) || o.Validity > TimeSpan.FromDays(7))

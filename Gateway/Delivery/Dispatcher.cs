@@ -16,11 +16,12 @@ public sealed record DispatchPass(int Claimed, int HandedOver, TimeSpan? WaitFor
 }
 
 /// <summary>
-/// Sends what is queued in outbound_messages: claims due rows in a batch (priority first, FOR UPDATE SKIP LOCKED,
-/// with a 30 s lease), skips rows whose number opted out or is known bad and expires rows past their validity,
-/// reserves send slots for the batch from the sender's shared budget, hands the messages to the provider
-/// concurrently (bounded by SMS_MAX_IN_FLIGHT), and writes every outcome back in one statement.
-/// Any number of passes may run at once, in any number of processes; the row locks and the lease keep them apart.
+/// Sends what is queued in outbound_messages: claims due rows in a batch (priority first, FOR UPDATE SKIP LOCKED) under
+/// a lease of its own (<see cref="DispatchLease"/>: renewed while the pass runs), skips rows whose number opted out or
+/// is known bad and expires rows past their validity, reserves send slots for the batch from the sender's shared
+/// budget, hands the messages to the provider concurrently (bounded by SMS_MAX_IN_FLIGHT), and writes every outcome
+/// back in one statement, trying again while the database is away.
+/// Any number of passes may run at once, in any number of processes; the row locks and the leases keep them apart.
 /// </summary>
 public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, SenderBudget budget, Subscribers subscribers,
     TimeProvider clock, IOptions<DeliveryOptions> options, ILogger<Dispatcher> log)
@@ -29,11 +30,32 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     public const int BatchSize = 500;
 
     /// <summary>
-    /// A crashed worker's rows come back after this, plus at most one reconciliation interval: within 30 s
-    /// (Hangfire's default would be 30 minutes). It covers a batch's slots (at most <see cref="MaxBookedAhead"/>)
-    /// plus the provider's request timeout.
+    /// A pass's lease runs this long past its last renewal: a killed worker's rows come back at most this long after it
+    /// died, plus one reconciliation interval (within 25 s; Hangfire's default would be 30 minutes). It must exceed
+    /// <see cref="RenewEvery"/> plus the longest hand-off (TWILIO_REQUEST_TIMEOUT, at most 15 s, plus
+    /// <see cref="HandOffMargin"/>), or a live pass would stop handing over between renewals.
     /// </summary>
-    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(25);
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(20);
+
+    /// <summary>A live pass renews its lease this often: a worker that is alive never loses its rows.</summary>
+    public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(3);
+
+    /// <summary>Added to the provider's request timeout: the time a hand-off is given to end inside the lease.</summary>
+    public static readonly TimeSpan HandOffMargin = TimeSpan.FromSeconds(1);
+
+    /// <summary>Paced, a message records its hand-off (and those due in the next <see cref="MarkAhead"/>) this long before its slot.</summary>
+    private static readonly TimeSpan MarkLead = TimeSpan.FromMilliseconds(100);
+
+    private static readonly TimeSpan MarkAhead = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>How often outcomes are written again while the database is away.</summary>
+    private static readonly TimeSpan RecordRetryPause = TimeSpan.FromSeconds(1);
+
+    /// <summary>Tries at recording left once the worker is stopping: it must stop well within the host's shutdown timeout.</summary>
+    private const int RecordTriesWhenStopping = 5;
+
+    /// <summary>This process, as dispatch_passes.worker and in logs.</summary>
+    public static readonly string Worker = $"{Environment.MachineName}:{Environment.ProcessId}";
 
     /// <summary>A pass that would have to wait longer than this for its first slot gives its rows back.</summary>
     public static readonly TimeSpan MaxBookedAhead = TimeSpan.FromSeconds(5);
@@ -69,7 +91,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     public Task WarmUpAsync(CancellationToken ct) => provider.WarmUpAsync(ct);
 
     private sealed record Claimed(long Id, string Status, string Recipient, string Body, string Encoding, int Segments,
-        short Priority, string Kind, DateTime ExpiresAt, short Attempts)
+        short Priority, string Kind, DateTime ExpiresAt, short Attempts, long PassId)
     {
         public OutgoingSms ToSms() => new(Id, Recipient, Body, Encoding == "GSM-7" ? SmsEncoding.Gsm7 : SmsEncoding.Ucs2, Segments,
             new DateTimeOffset(DateTime.SpecifyKind(ExpiresAt, DateTimeKind.Utc)));
@@ -77,8 +99,11 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
 
     // Opt-out and bad numbers are checked here, at claim time, not when the row was queued: a STOP that arrives
     // while a broadcast waits still stops it. The one confirmation of an opt-out is the exception.
+    // The pass's lease row is written in the same statement, and only if it claimed a row to send. Unpaced, every
+    // message goes at once, so the claim also records that all of them may be handed over (@HandedAll).
     private const string ClaimSql = """
-        WITH due AS (
+        WITH pass AS (SELECT nextval('dispatch_pass_ids') AS id),
+        due AS (
             SELECT id
               FROM outbound_messages
              WHERE status = 'queued' AND not_before <= @Now
@@ -95,21 +120,29 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                              THEN 'skipped_invalid_number'
                         ELSE 'sending'
                    END AS status
-              FROM due JOIN outbound_messages m ON m.id = due.id)
-        UPDATE outbound_messages m
-           SET status        = j.status,
-               attempts      = m.attempts + CASE WHEN j.status = 'sending' THEN 1 ELSE 0 END,
-               claimed_until = CASE WHEN j.status = 'sending' THEN @LeaseUntil END,
-               provider      = CASE WHEN j.status = 'sending' THEN @Provider ELSE m.provider END,
-               sent_at       = CASE WHEN j.status = 'sending' THEN @Now ELSE m.sent_at END,
-               note          = CASE WHEN j.status = 'expired' THEN 'validity passed before it could be sent'
-                                    WHEN j.status = 'skipped_opted_out' THEN 'the number opted out before it was sent'
-                                    WHEN j.status = 'skipped_invalid_number' THEN 'the number is known not to receive SMS'
-                                    ELSE m.note END,
-               status_at     = @Now
-          FROM judged j
-         WHERE m.id = j.id
-        RETURNING m.id, m.status, m.recipient, m.body, m.encoding, m.segments, m.priority, m.kind, m.expires_at, m.attempts
+              FROM due JOIN outbound_messages m ON m.id = due.id),
+        claimed AS (
+            UPDATE outbound_messages m
+               SET status        = j.status,
+                   attempts      = m.attempts + CASE WHEN j.status = 'sending' THEN 1 ELSE 0 END,
+                   pass_id       = CASE WHEN j.status = 'sending' THEN (SELECT id FROM pass) END,
+                   claimed_until = NULL,
+                   provider      = CASE WHEN j.status = 'sending' THEN @Provider ELSE m.provider END,
+                   sent_at       = CASE WHEN j.status = 'sending' THEN @Now ELSE m.sent_at END,
+                   note          = CASE WHEN j.status = 'expired' THEN 'validity passed before it could be sent'
+                                        WHEN j.status = 'skipped_opted_out' THEN 'the number opted out before it was sent'
+                                        WHEN j.status = 'skipped_invalid_number' THEN 'the number is known not to receive SMS'
+                                        ELSE m.note END,
+                   status_at     = @Now
+              FROM judged j
+             WHERE m.id = j.id
+            RETURNING m.id, m.status, m.recipient, m.body, m.encoding, m.segments, m.priority, m.kind, m.expires_at, m.attempts),
+        lease AS (
+            INSERT INTO dispatch_passes (id, worker, lease_until, handed_priority, handed_id, claimed_at)
+            SELECT (SELECT id FROM pass), @Worker, @LeaseUntil,
+                   CASE WHEN @HandedAll THEN last.priority END, CASE WHEN @HandedAll THEN last.id END, @Now
+              FROM (SELECT priority, id FROM claimed WHERE status = 'sending' ORDER BY priority DESC, id DESC LIMIT 1) AS last)
+        SELECT c.*, (SELECT id FROM pass) AS pass_id FROM claimed c
         """;
 
     /// <summary>
@@ -131,11 +164,15 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         List<Claimed> claimed;
         await using (var conn = await db.OpenConnectionAsync(ct))
         {
-            claimed = (await conn.QueryAsync<Claimed>(new CommandDefinition(ClaimSql,
-                new { Now = now, Limit = batchLimit, LeaseUntil = leaseUntil, Provider = provider.Name }, cancellationToken: ct))).AsList();
+            claimed = (await conn.QueryAsync<Claimed>(new CommandDefinition(ClaimSql, new
+            {
+                Now = now, Limit = batchLimit, LeaseUntil = leaseUntil, Provider = provider.Name, Worker, HandedAll = !paced,
+            }, cancellationToken: ct))).AsList();
         }
+        // The hand-off order: the order the lease's hand-off mark counts in, and the order slots are given out in.
         var sending = claimed.Where(c => c.Status == OutboundStatus.Sending).OrderBy(c => c.Priority).ThenBy(c => c.Id).ToList();
         if (sending.Count == 0) return new DispatchPass(claimed.Count, 0);
+        var passId = sending[0].PassId;
 
         DateTimeOffset[]? slots = null;
         if (paced)
@@ -147,13 +184,13 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                await ReleaseAsync(sending, leaseUntil);
+                await ReleaseAsync(sending, passId);
                 throw;
             }
-            // The whole batch must go out well inside its lease, or the recovery would take rows still being sent.
+            // A batch whose first slot is this far off would hold its rows from other passes for long: give them back.
             if (first - now > MaxBookedAhead)
             {
-                await ReleaseAsync(sending, leaseUntil);
+                await ReleaseAsync(sending, passId);
                 return new DispatchPass(claimed.Count, 0, first - now);
             }
             slots = new DateTimeOffset[sending.Count];
@@ -165,18 +202,41 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
             }
         }
 
+        // The lease is renewed until the outcomes are written, however long the database takes to come back.
+        await using var lease = new DispatchLease(db, clock, log, passId, leaseUntil, sending.Select(c => (c.Priority, c.Id)).ToList(),
+            handed: paced ? 0 : sending.Count);
+        SendOutcome?[] outcomes;
         // Paced, a message may wait seconds for its slot: keep watching for a STOP meanwhile.
-        await using var optOuts = paced ? OptOutWatch.Start(db, clock, sending.Where(c => c.Kind != MessageKinds.OptOutConfirmation).Select(c => c.Recipient)) : null;
-        var outcomes = await Task.WhenAll(sending.Select((c, i) => SendOneAsync(c, slots?[i], interval, optOuts, ct)));
-        await RecordAsync(sending, outcomes, leaseUntil);
+        await using (var optOuts = paced ? OptOutWatch.Start(db, clock, sending.Where(c => c.Kind != MessageKinds.OptOutConfirmation).Select(c => c.Recipient)) : null)
+            outcomes = await Task.WhenAll(sending.Select((c, i) => SendOneAsync(c, i, slots, interval, lease, optOuts, ct)));
+        await RecordAsync(lease, sending, outcomes, ct);
         return new DispatchPass(claimed.Count, outcomes.Count(o => o is not (null or SendOutcome.RecipientOptedOut { Code: null })));
     }
 
-    /// <summary>Null when the pass was stopped before this message was handed over.</summary>
-    private async Task<SendOutcome?> SendOneAsync(Claimed message, DateTimeOffset? slot, TimeSpan interval, OptOutWatch? optOuts, CancellationToken ct)
+    /// <summary>The longest a hand-off can take: a message starts one only if the lease outlasts it by this.</summary>
+    private TimeSpan HandOffTime => provider.HandOffTimeout + HandOffMargin;
+
+    /// <summary>The last message (by index) whose slot comes by <paramref name="by"/>: slots rise with the index.</summary>
+    private static int LastDueBy(DateTimeOffset[] slots, DateTimeOffset by)
     {
+        var found = Array.BinarySearch(slots, by);
+        return found >= 0 ? found : Math.Max(0, ~found - 1);
+    }
+
+    /// <summary>Null when this message was not handed over (the pass stopped, lost its lease or ran short of it): it goes back to the queue.</summary>
+    private async Task<SendOutcome?> SendOneAsync(Claimed message, int index, DateTimeOffset[]? slots, TimeSpan interval, DispatchLease lease,
+        OptOutWatch? optOuts, CancellationToken ct)
+    {
+        var slot = slots?[index];
         try
         {
+            if (slot is { } first)
+            {
+                var early = first - MarkLead - clock.GetUtcNow();
+                if (early > TimeSpan.Zero) await Task.Delay(early, clock, ct);
+                var through = LastDueBy(slots!, clock.GetUtcNow() + MarkAhead);
+                if (!await lease.MarkHandedAsync(index, through, ct)) return null;
+            }
             while (true)
             {
                 if (slot is { } due)
@@ -195,6 +255,8 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                 _inFlight.Release();
                 Interlocked.Increment(ref _missedSlots);
                 slot = await budget.ReserveAsync(provider.Sender, message.Segments, interval, clock.GetUtcNow() + ReserveLead, ct);
+                // A machine too busy to keep its slots must not keep a message circling in this pass: the queue has it.
+                if (slot - clock.GetUtcNow() > MaxBookedAhead) return null;
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -209,6 +271,9 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
 
         try
         {
+            // The last check before the request leaves: it must be over before the lease could end.
+            if (!lease.AllowsHandOff(HandOffTime))
+                return null;
             if (optOuts?.IsOptedOut(message.Recipient) == true)
                 return new SendOutcome.RecipientOptedOut("the number opted out while the message waited for its send slot");
             return await provider.SendAsync(message.ToSms(), ct);
@@ -225,10 +290,9 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         }
     }
 
-    // The lease is this pass's token: a row recovered by reconciliation (claimed_until cleared) or claimed again
-    // by another pass (another lease) is not overwritten. Only the token is checked, not status = 'sending':
-    // that condition would let the planner walk the partial index of in-doubt rows, dead entries and all,
-    // instead of looking each id up (measured: a third of the database's CPU per message).
+    // The pass id is the lease's token: a row taken back by reconciliation (pass_id cleared) is not overwritten. Only
+    // the token is checked, not status = 'sending': that condition would let the planner walk the partial index of
+    // in-doubt rows, dead entries and all, instead of looking each id up (measured: a third of the database's CPU per message).
     private const string RecordSql = """
         UPDATE outbound_messages m
            SET status              = o.status,
@@ -237,12 +301,23 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                last_error          = o.last_error,
                not_before          = coalesce(o.not_before, m.not_before),
                sent_at             = CASE WHEN o.status IN ('sent', 'ambiguous') THEN m.sent_at END,
-               claimed_until       = NULL,
+               pass_id             = NULL,
                status_at           = @Now
           FROM unnest(@Ids, @Statuses, @ProviderMessageIds, @ErrorCodes, @Errors, @NotBefores)
                AS o(id, status, provider_message_id, error_code, last_error, not_before)
-         WHERE m.id = o.id AND m.claimed_until = @LeaseUntil
+         WHERE m.id = o.id AND m.pass_id = @PassId
         """;
+
+    // A row reconciliation took back is in doubt until the provider is asked; an accepted hand-off settles it now.
+    private const string SettleTakenBackSql = """
+        UPDATE outbound_messages m
+           SET status = 'sent', provider_message_id = o.sid, claimed_until = NULL, status_at = @Now,
+               note = 'accepted by the provider; recorded after its pass had lost its lease'
+          FROM unnest(@Ids, @Sids) AS o(id, sid)
+         WHERE m.id = o.id AND m.status = 'ambiguous' AND m.provider_message_id IS NULL
+        """;
+
+    private const string EndPassSql = "DELETE FROM dispatch_passes WHERE id = @PassId";
 
     private const string RecordNumberProblemsSql = """
         INSERT INTO phone_number_problems (phone, problem, error_code, detected_at)
@@ -251,8 +326,9 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         ON CONFLICT (phone) DO UPDATE SET problem = EXCLUDED.problem, error_code = EXCLUDED.error_code, detected_at = EXCLUDED.detected_at
         """;
 
-    // Outcomes are written after the pass, even when it was asked to stop: a message handed over is recorded.
-    private async Task RecordAsync(List<Claimed> sent, SendOutcome?[] outcomes, DateTimeOffset leaseUntil)
+    // Outcomes are written after the pass, even when it was asked to stop: a message handed over is recorded. With the
+    // database away they are kept and written again every second (the lease is renewed meanwhile), until it is back.
+    private async Task RecordAsync(DispatchLease lease, List<Claimed> sent, SendOutcome?[] outcomes, CancellationToken stopping)
     {
         var now = clock.GetUtcNow();
         var released = new List<Claimed>();
@@ -300,51 +376,101 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
             }
         }
 
+        var triesLeft = RecordTriesWhenStopping;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await WriteOutcomesAsync(lease.PassId, rows, released, now);
+                if (attempt > 1) log.LogInformation("Dispatch pass {Pass}: outcomes recorded after {Attempts} tries", lease.PassId, attempt);
+                break;
+            }
+            catch (NpgsqlException e)
+            {
+                if (attempt == 1)
+                    log.LogWarning("Dispatch pass {Pass} could not record the outcomes of {Count} messages ({Error}); trying again every {Pause} s",
+                        lease.PassId, sent.Count, e.Message, RecordRetryPause.TotalSeconds);
+                if (stopping.IsCancellationRequested && --triesLeft <= 0)
+                {
+                    log.LogError("Dispatch pass {Pass} stopped before it could record {Count} outcomes ({Error}); reconciliation settles those messages once its lease ends",
+                        lease.PassId, rows.Count, e.Message);
+                    return;
+                }
+                await Task.Delay(RecordRetryPause, CancellationToken.None);
+            }
+        }
+
+        try
+        {
+            await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
+            if (badNumbers.Count > 0)
+            {
+                await conn.ExecuteAsync(new CommandDefinition(RecordNumberProblemsSql, new
+                {
+                    Phones = badNumbers.Select(b => b.Phone).ToArray(),
+                    Problems = badNumbers.Select(b => b.Problem).ToArray(),
+                    ErrorCodes = badNumbers.Select(b => b.Code).ToArray(),
+                    Now = now,
+                }));
+            }
+            foreach (var (phone, code) in optedOut.DistinctBy(o => o.Phone))
+                await subscribers.RecordCarrierOptOutAsync(phone, $"carrier {code}".Trim(), CancellationToken.None);
+            if (pause is { } until && options.Value.RatePerSecond > 0)
+                await budget.PauseAsync(provider.Sender, now + until, CancellationToken.None);
+        }
+        catch (NpgsqlException e)
+        {
+            log.LogWarning("Dispatch pass {Pass}: carrier opt-outs, bad numbers or a pause could not be recorded ({Error})", lease.PassId, e.Message);
+        }
+    }
+
+    /// <summary>Outcomes, rows given back and the end of the pass, in one transaction.</summary>
+    private async Task WriteOutcomesAsync(long passId, List<(long Id, string Status, string? Sid, string? Code, string? Error, DateTime? NotBefore)> rows,
+        List<Claimed> released, DateTimeOffset now)
+    {
         await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
-        if (rows.Count > 0)
+        await using var tx = await conn.BeginTransactionAsync();
+        var written = rows.Count == 0 ? 0 : await conn.ExecuteAsync(new CommandDefinition(RecordSql, new
         {
-            var written = await conn.ExecuteAsync(new CommandDefinition(RecordSql, new
-            {
-                Ids = rows.Select(r => r.Id).ToArray(),
-                Statuses = rows.Select(r => r.Status).ToArray(),
-                ProviderMessageIds = rows.Select(r => r.Sid).ToArray(),
-                ErrorCodes = rows.Select(r => r.Code).ToArray(),
-                Errors = rows.Select(r => r.Error).ToArray(),
-                NotBefores = rows.Select(r => r.NotBefore).ToArray(),
-                LeaseUntil = leaseUntil,
-                Now = now,
-            }));
-            if (written < rows.Count)
-                log.LogWarning("{Lost} of {Count} outcomes came after their lease expired; reconciliation decides those rows", rows.Count - written, rows.Count);
-        }
-        if (released.Count > 0) await ReleaseAsync(released, leaseUntil);
-        if (badNumbers.Count > 0)
+            Ids = rows.Select(r => r.Id).ToArray(),
+            Statuses = rows.Select(r => r.Status).ToArray(),
+            ProviderMessageIds = rows.Select(r => r.Sid).ToArray(),
+            ErrorCodes = rows.Select(r => r.Code).ToArray(),
+            Errors = rows.Select(r => r.Error).ToArray(),
+            NotBefores = rows.Select(r => r.NotBefore).ToArray(),
+            PassId = passId,
+            Now = now,
+        }, tx));
+        if (released.Count > 0)
+            await conn.ExecuteAsync(new CommandDefinition(ReleaseSql, new { Ids = released.Select(r => r.Id).ToArray(), PassId = passId }, tx));
+        await conn.ExecuteAsync(new CommandDefinition(EndPassSql, new { PassId = passId }, tx));
+        if (written < rows.Count)
         {
-            await conn.ExecuteAsync(new CommandDefinition(RecordNumberProblemsSql, new
+            var accepted = rows.Where(r => r.Status == OutboundStatus.Sent).ToList();
+            var settled = accepted.Count == 0 ? 0 : await conn.ExecuteAsync(new CommandDefinition(SettleTakenBackSql, new
             {
-                Phones = badNumbers.Select(b => b.Phone).ToArray(),
-                Problems = badNumbers.Select(b => b.Problem).ToArray(),
-                ErrorCodes = badNumbers.Select(b => b.Code).ToArray(),
-                Now = now,
-            }));
+                Ids = accepted.Select(r => r.Id).ToArray(), Sids = accepted.Select(r => r.Sid).ToArray(), Now = now,
+            }, tx));
+            log.LogWarning("Dispatch pass {Pass}: {Lost} of {Count} outcomes came after reconciliation had taken the rows back; {Settled} accepted ones settled their rows, reconciliation decides the rest",
+                passId, rows.Count - written, rows.Count, settled);
         }
-        foreach (var (phone, code) in optedOut.DistinctBy(o => o.Phone))
-            await subscribers.RecordCarrierOptOutAsync(phone, $"carrier {code}".Trim(), CancellationToken.None);
-        if (pause is { } until && options.Value.RatePerSecond > 0)
-            await budget.PauseAsync(provider.Sender, now + until, CancellationToken.None);
+        await tx.CommitAsync();
     }
 
     private const string ReleaseSql = """
         UPDATE outbound_messages
-           SET status = 'queued', attempts = attempts - 1, claimed_until = NULL
-         WHERE id = ANY(@Ids) AND claimed_until = @LeaseUntil
+           SET status = 'queued', attempts = attempts - 1, pass_id = NULL
+         WHERE id = ANY(@Ids) AND pass_id = @PassId
         """;
 
-    /// <summary>Puts claimed rows back untouched: they were never handed to the provider.</summary>
-    private async Task ReleaseAsync(List<Claimed> rows, DateTimeOffset leaseUntil)
+    /// <summary>Puts claimed rows back untouched (they were never handed to the provider) and ends the pass.</summary>
+    private async Task ReleaseAsync(List<Claimed> rows, long passId)
     {
         await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
-        await conn.ExecuteAsync(new CommandDefinition(ReleaseSql, new { Ids = rows.Select(r => r.Id).ToArray(), LeaseUntil = leaseUntil }));
+        await using var tx = await conn.BeginTransactionAsync();
+        await conn.ExecuteAsync(new CommandDefinition(ReleaseSql, new { Ids = rows.Select(r => r.Id).ToArray(), PassId = passId }, tx));
+        await conn.ExecuteAsync(new CommandDefinition(EndPassSql, new { PassId = passId }, tx));
+        await tx.CommitAsync();
     }
 
     /// <summary>Exponential from 2 s, capped at 5 minutes, with "full jitter" over its upper half so retries spread out.</summary>

@@ -16,6 +16,9 @@ public sealed class DispatcherService(Dispatcher dispatcher, ReconcileDeliveries
     private static readonly TimeSpan ReconcileEvery = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ErrorPause = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long disposal waits for passes to record their outcomes (in-flight sends end within the provider's timeout).</summary>
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(30);
+
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -125,6 +128,21 @@ public sealed class DispatcherService(Dispatcher dispatcher, ReconcileDeliveries
                 log.LogWarning("LISTEN {Channel} lost ({Error}); polling until it is back", Outbox.Channel, e.Message);
                 await PauseAsync(ct);
             }
+        }
+    }
+
+    // A host disposed without being stopped (a crashed benchmark, a test) cancels this service but does not wait for it,
+    // and passes would then record their outcomes through a disposed data source. The container disposes this service
+    // before the data source it was built with, so waiting here lets them finish.
+    public override void Dispose()
+    {
+        base.Dispose();
+        try
+        {
+            ExecuteTask?.Wait(StopWait);
+        }
+        catch (AggregateException)
+        {
         }
     }
 

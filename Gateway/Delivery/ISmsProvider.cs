@@ -23,6 +23,12 @@ public interface ISmsProvider
 
     Task<SendOutcome> SendAsync(OutgoingSms sms, CancellationToken ct);
 
+    /// <summary>
+    /// The longest one <see cref="SendAsync"/> can take: after it, its request can no longer reach the provider. The
+    /// dispatcher starts a hand-off only while its lease outlasts this (<see cref="DispatchLease"/>).
+    /// </summary>
+    TimeSpan HandOffTimeout => TimeSpan.FromSeconds(10);
+
     /// <summary>Reconciliation after an ambiguous hand-off: did the provider create this message after <paramref name="since"/>?</summary>
     Task<LookupOutcome> FindAsync(OutgoingSms sms, DateTimeOffset since, CancellationToken ct);
 

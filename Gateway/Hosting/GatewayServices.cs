@@ -51,6 +51,7 @@ public static class GatewayServices
     {
         services.AddHostedService<JobServer>();
         services.AddHostedService<DispatcherService>();
+        services.AddHostedService<FanOutWatch>();
         return services;
     }
 

@@ -7,12 +7,17 @@ using Npgsql;
 
 namespace Gateway.Hosting;
 
-/// <summary>/health/live: the process answers. /health/ready: the database is reachable and fully migrated.</summary>
+/// <summary>
+/// /health/live: the process answers. /health/ready: the database is reachable and fully migrated, with the outbound
+/// queue's figures beside it (<see cref="Delivery.DeliveryFigures"/>).
+/// </summary>
 public static class Health
 {
     public static IServiceCollection AddGatewayHealth(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<Delivery.DeliveryFigures>("delivery", tags: ["ready"]);
         return services;
     }
 
@@ -28,7 +33,12 @@ public static class Health
         return context.Response.WriteAsync(JsonSerializer.Serialize(new
         {
             status = report.Status == HealthStatus.Healthy ? "ready" : "not_ready",
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), detail = e.Value.Description }),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString().ToLowerInvariant(),
+                detail = e.Value.Description,
+                figures = e.Value.Data.Count > 0 ? e.Value.Data : null,
+            }),
         }));
     }
 }

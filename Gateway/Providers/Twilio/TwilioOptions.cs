@@ -53,7 +53,7 @@ public sealed partial class TwilioOptionsValidator(IOptions<DeliveryOptions> del
             errors.Add($"TWILIO_FROM_NUMBER: '{o.FromNumber}' is not an E.164 number such as +15017122661");
         if (!string.IsNullOrWhiteSpace(o.ApiBaseUrl) && (!Uri.TryCreate(o.ApiBaseUrl, UriKind.Absolute, out var api) || api.Scheme is not ("http" or "https")))
             errors.Add($"TWILIO_API_BASE_URL: '{o.ApiBaseUrl}' must be empty or an absolute http(s) URL such as http://127.0.0.1:4010");
-        // A send must end inside the dispatcher's 25 s lease, which also covers up to 5 s of waiting for a slot.
+        // A send must end inside the dispatcher's lease (Dispatcher.Lease, 20 s, renewed every 3 s): see Dispatcher.HandOffMargin.
         if (o.RequestTimeout < TimeSpan.FromMilliseconds(100) || o.RequestTimeout > TimeSpan.FromSeconds(15))
             errors.Add($"TWILIO_REQUEST_TIMEOUT: {o.RequestTimeout} must be between 00:00:00.1 and 00:00:15");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

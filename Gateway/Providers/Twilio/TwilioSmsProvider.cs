@@ -26,6 +26,9 @@ public sealed class TwilioSmsProvider(ITwilioRestClient client, IOptions<TwilioO
 
     public string Sender => twilio.Value.Sender;
 
+    /// <summary>The SDK's HttpClient gives up on a request after TWILIO_REQUEST_TIMEOUT (TwilioApi).</summary>
+    public TimeSpan HandOffTimeout => twilio.Value.RequestTimeout;
+
     public async Task<SendOutcome> SendAsync(OutgoingSms sms, CancellationToken ct)
     {
         var options = new CreateMessageOptions(new PhoneNumber(sms.To))
