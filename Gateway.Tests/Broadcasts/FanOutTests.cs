@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dapper;
 using Gateway.Broadcasts;
 using Gateway.Delivery;
 using Gateway.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Broadcasts;
 
@@ -297,19 +299,73 @@ public sealed class FanOutTests(BroadcastApp app) : IClassFixture<BroadcastApp>
     }
 
     [Fact]
-    public async Task Settle_ResumesAFanOutThatStoppedHalfWay()
+    public async Task AKilledWorkersFanOut_IsCarriedOnByTheWatch_OnceItsLeaseEnds_SayingWhoseWorkItTookOver()
     {
         var (id, _, residents) = await ApprovedNoticeAsync(4, content: new { zh = "中断后继续。" });
         await FanOut.StartAsync(id, CancellationToken.None, maxChunks: 1, chunkSize: 1);
-        await app.QuerySingleAsync<int>("UPDATE broadcast_occurrences SET started_at = started_at - interval '20 minutes' WHERE id = @id RETURNING 1", new { id });
-        var monitoring = app.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+        // The worker was killed mid-way: its lease still runs, and nobody renews it any more.
+        await app.QuerySingleAsync<int>("UPDATE broadcast_occurrences SET runner = 'killed-worker:4242:0badf00d', runner_until = @Until WHERE id = @id RETURNING 1",
+            new { id, Until = app.Clock.GetUtcNow() + FanOutBroadcast.Lease });
+        var watch = ActivatorUtilities.CreateInstance<FanOutWatch>(app.Services);
+        var partial = (await Broadcasting.MessagesAsync(app, id)).Count;
 
-        await app.Services.GetRequiredService<SettleBroadcasts>().RunAsync(CancellationToken.None);
+        // Inside the lease: the worker may only be slow.
+        Assert.Empty(await watch.TakeOverStalledAsync(CancellationToken.None));
+        Assert.Equal(partial, (await Broadcasting.MessagesAsync(app, id)).Count);
 
-        var job = monitoring.EnqueuedJobs("bulk", 0, 1000).Select(j => j.Value.Job).Last(j => j.Method.Name == nameof(FanOutBroadcast.ResumeAsync));
-        Assert.Equal(id, (long)job.Args[0]);
-        await FanOut.ResumeAsync(id, CancellationToken.None);
+        app.Clock.Advance(FanOutBroadcast.Lease + TimeSpan.FromSeconds(1));
+        var run = Assert.Single(await watch.TakeOverStalledAsync(CancellationToken.None), r => r.OccurrenceId == id);
+
+        Assert.True(run.Finished);
         Assert.Equal(residents.Select(r => r.Phone).Order(), (await Broadcasting.MessagesAsync(app, id)).Select(m => m.Recipient));
+        Assert.Equal("fanned_out", await app.QuerySingleAsync<string>("SELECT status FROM broadcast_occurrences WHERE id = @id", new { id }));
+        Assert.Contains(app.Logged(), r => r.Level == LogLevel.Warning && r.Message.Contains($"occurrence {id}") && r.Message.Contains("killed-worker:4242:0badf00d"));
+    }
+
+    [Fact]
+    public async Task ALiveRun_RenewsItsLease_SoTheWatchLeavesItsFanOutAlone()
+    {
+        var (id, _, residents) = await ApprovedNoticeAsync(3, content: new { zh = "进行中的群发。" });
+        await FanOut.StartAsync(id, CancellationToken.None, maxChunks: 1, chunkSize: 1);
+        var watch = ActivatorUtilities.CreateInstance<FanOutWatch>(app.Services);
+
+        // A run held up (here: a lane's cursor locked by someone else) for a minute of the clock: it keeps its lease.
+        Task<FanOutRun> running;
+        await using (var conn = await app.OpenDatabaseAsync())
+        await using (var tx = await conn.BeginTransactionAsync())
+        {
+            await conn.ExecuteAsync("SELECT 1 FROM broadcast_fanout_lanes WHERE occurrence_id = @id FOR UPDATE", new { id }, tx);
+            running = FanOut.RunAsync(id, CancellationToken.None);
+            var start = app.Clock.GetUtcNow();
+            while (app.Clock.GetUtcNow() - start < TimeSpan.FromMinutes(1))
+            {
+                var before = await RunnerUntilAsync(id);
+                await WaitUntilAsync(async () =>
+                {
+                    app.Clock.Advance(TimeSpan.FromSeconds(1));
+                    return await RunnerUntilAsync(id) > before;
+                });
+                var looked = await watch.TakeOverStalledAsync(CancellationToken.None);
+                Assert.DoesNotContain(looked, r => r.OccurrenceId == id && r.Chunks > 0);
+            }
+            await tx.RollbackAsync();
+        }
+
+        Assert.True((await running).Finished);
+        Assert.Equal(residents.Select(r => r.Phone).Order(), (await Broadcasting.MessagesAsync(app, id)).Select(m => m.Recipient));
+    }
+
+    private Task<DateTime?> RunnerUntilAsync(long id) =>
+        app.QuerySingleAsync<DateTime?>("SELECT runner_until FROM broadcast_occurrences WHERE id = @id", new { id });
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(10)) throw new TimeoutException("the run did not renew its lease");
+            await Task.Delay(10);
+        }
     }
 
     [Fact]
