@@ -54,6 +54,11 @@ public sealed class BenchDatabase : IAsyncDisposable
         return _server.ConnectionString(name);
     }
 
+    /// <summary>Stops the server as a crash would (the fault suite); <see cref="StartAgainAsync"/> brings it back on the same port.</summary>
+    public Task CrashAsync() => _server.CrashAsync();
+
+    public Task StartAgainAsync() => _server.StartAgainAsync();
+
     /// <summary>The cluster's data folder (its postmaster.pid names the server process, for CPU accounting).</summary>
     public string DataDirectory => _server.DataDirectory;
     public async ValueTask DisposeAsync()

@@ -13,5 +13,6 @@ public static class BenchSuites
         ["dispatch-kannel"] = KannelDispatchSuite.Suite,
         ["lessons"] = LessonsSuite.Suite,
         ["fanout"] = FanoutSuite.Suite,
+        ["faults"] = Faults.FaultSuite.Suite,
     };
 }

@@ -22,11 +22,14 @@ namespace Gateway.Bench;
 /// <item>Pacing: two workers (as two Gateway.Worker processes) share one sender at 10 and at 100 msg/s with 150 ms
 /// provider latency, and at 1,000 msg/s with 200 ms (latency hiding, G7); arrivals are timestamped by the fake.</item>
 /// </list>
+/// A step that misses its target (messages still queued at its deadline, an error) reports the miss and the suite goes
+/// on. <c>--commit-delay-ms N</c> makes every commit of the cluster wait N ms (PostgreSQL's commit_delay with
+/// commit_siblings = 0): a slow disk, for what the dispatcher does when its database is slow.
 /// </summary>
 public static class DispatchSuite
 {
     public static readonly BenchSuite Suite = new(
-        "outbound dispatch vs one Hangfire job per message; pacing at 10, 100 and 1,000 msg/s (options: --messages N --baseline N --pacing-seconds S)",
+        "outbound dispatch vs one Hangfire job per message; pacing at 10, 100 and 1,000 msg/s (options: --messages N --baseline N --pacing-seconds S --commit-delay-ms N)",
         RunAsync);
 
     private static async Task RunAsync(string[] args)
@@ -34,21 +37,65 @@ public static class DispatchSuite
         var messages = BenchArgs.Option(args, "--messages", 50_000);
         var baselineMessages = BenchArgs.Option(args, "--baseline", 3_000);
         var pacingSeconds = BenchArgs.Option(args, "--pacing-seconds", 20);
+        var commitDelayMs = BenchArgs.Option(args, "--commit-delay-ms", 0);
         var report = new BenchReport("dispatch");
 
         await using var pg = await BenchDatabase.StartAsync();
         await using var twilio = FakeTwilio.Start();
+        if (commitDelayMs > 0) await SlowCommitsAsync(pg, commitDelayMs, report);
+        report.Add("machine load (uptime)", Load(), $"{Environment.ProcessorCount} cores, at the start");
 
-        var batch = await MeasureDispatcherAsync(pg, twilio, messages, report);
-        var perJob = await MeasureOneJobPerMessageAsync(pg, twilio, baselineMessages, report);
+        var batch = await StepAsync("dispatcher", report, () => MeasureDispatcherAsync(pg, twilio, messages, report));
+        var perJob = await StepAsync("one job per message", report, () => MeasureOneJobPerMessageAsync(pg, twilio, baselineMessages, report));
         report.Add("dispatcher ÷ one job per message", $"{batch / perJob:F1}×", "target ≥ 25× (G4)");
 
-        await MeasurePacingAsync(pg, twilio, 10, TimeSpan.FromMilliseconds(150), pacingSeconds, report);
-        await MeasurePacingAsync(pg, twilio, 100, TimeSpan.FromMilliseconds(150), pacingSeconds, report);
+        await StepAsync("pacing at 10/s", report, () => MeasurePacingAsync(pg, twilio, 10, TimeSpan.FromMilliseconds(150), pacingSeconds, report));
+        await StepAsync("pacing at 100/s", report, () => MeasurePacingAsync(pg, twilio, 100, TimeSpan.FromMilliseconds(150), pacingSeconds, report));
         // Latency hiding (G7): 1,000/s at 200 ms needs about 200 requests in flight.
-        await MeasurePacingAsync(pg, twilio, 1000, TimeSpan.FromMilliseconds(200), Math.Min(pacingSeconds, 10), report);
+        await StepAsync("pacing at 1000/s", report, () => MeasurePacingAsync(pg, twilio, 1000, TimeSpan.FromMilliseconds(200), Math.Min(pacingSeconds, 10), report));
 
+        report.Add("machine load (uptime)", Load(), "at the end");
         report.Print();
+    }
+
+    /// <summary>Runs one step; an error is reported as that step's miss, and the suite goes on.</summary>
+    private static async Task<double> StepAsync(string step, BenchReport report, Func<Task<double>> measure)
+    {
+        try
+        {
+            return await measure();
+        }
+        catch (Exception e)
+        {
+            report.Add(step, "MISSED", $"stopped by {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            return double.NaN;
+        }
+    }
+
+    private static Task<double> StepAsync(string step, BenchReport report, Func<Task> measure) =>
+        StepAsync(step, report, async () => { await measure(); return double.NaN; });
+
+    private static async Task SlowCommitsAsync(BenchDatabase pg, int milliseconds, BenchReport report)
+    {
+        await using var conn = new NpgsqlConnection(pg.ConnectionString("postgres"));
+        await conn.OpenAsync();
+        // commit_delay is in microseconds, at most 100 ms; with commit_siblings = 0 every commit waits it.
+        await conn.ExecuteAsync($"ALTER SYSTEM SET commit_delay = {Math.Min(milliseconds, 100) * 1000}");
+        await conn.ExecuteAsync("ALTER SYSTEM SET commit_siblings = 0");
+        await conn.ExecuteAsync("SELECT pg_reload_conf()");
+        report.Add("slow commits", $"{Math.Min(milliseconds, 100)} ms per commit", "PostgreSQL commit_delay, as a slow disk");
+    }
+
+    private static string Load()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
     }
 
     private static async Task<double> MeasureDispatcherAsync(BenchDatabase pg, FakeTwilio twilio, int count, BenchReport report)
@@ -63,10 +110,15 @@ public static class DispatchSuite
         var before = CpuTime.Now(pg.DataDirectory);
         var clock = Stopwatch.StartNew();
         await QueueAsync(host, db, count, "bench");
-        await WaitUntilDoneAsync(db, TimeSpan.FromMinutes(10));
+        var done = await WaitUntilDoneAsync(db, TimeSpan.FromMinutes(10));
         var elapsed = clock.Elapsed;
         var cpu = CpuTime.Now(pg.DataDirectory) - before;
         await host.StopAsync();
+        if (!done)
+        {
+            report.Add("dispatcher throughput", "MISSED", $"messages still queued after {elapsed.TotalSeconds:F0} s; {twilio.Requests.Count:N0} of {count:N0} handed over");
+            return double.NaN;
+        }
 
         var rate = count / elapsed.TotalSeconds;
         var requests = twilio.Requests.Count;
@@ -98,7 +150,8 @@ public static class DispatchSuite
                    Activator = host.Services.GetRequiredService<JobActivator>(),
                }, host.Services.GetRequiredService<JobStorage>()))
         {
-            await WaitUntilDoneAsync(db, TimeSpan.FromMinutes(10));
+            if (!await WaitUntilDoneAsync(db, TimeSpan.FromMinutes(10)))
+                report.Add("one Hangfire job per message", "MISSED", "jobs still queued after 10 minutes");
         }
         var elapsed = clock.Elapsed;
         var cpu = CpuTime.Now(pg.DataDirectory) - before;
@@ -126,8 +179,15 @@ public static class DispatchSuite
         twilio.Clear();
         BenchArgs.Settle();
         await QueueAsync(first, db, count, $"pacing{rate}");
-        await WaitUntilDoneAsync(db, TimeSpan.FromSeconds(seconds * 3 + 30));
+        var deadline = TimeSpan.FromSeconds(seconds * 3 + 30);
+        var done = await WaitUntilDoneAsync(db, deadline);
         await Task.WhenAll(first.StopAsync(), second.StopAsync());
+        var warnings = first.Services.GetFakeLogCollector().GetSnapshot().Concat(second.Services.GetFakeLogCollector().GetSnapshot())
+            .Count(r => r.Message.Contains("came after reconciliation") || r.Message.Contains("stopped renewing") || r.Message.Contains("lost its lease"));
+        report.Add($"pacing at {rate}/s: leases lost by live workers", $"{warnings}", warnings == 0 ? "none" : "MISSED: a live worker's lease ran out");
+        if (!done)
+            report.Add($"pacing at {rate}/s: finished", "MISSED", $"{count - twilio.Requests.Count:N0} of {count:N0} messages not handed over after {deadline.TotalSeconds:F0} s");
+        if (twilio.Requests.Count < 2) return;
 
         var missed = first.Services.GetRequiredService<Dispatcher>().MissedSlots + second.Services.GetRequiredService<Dispatcher>().MissedSlots;
         var arrivals = twilio.Requests.Select(r => r.ArrivedTicks).Order().ToArray();
@@ -174,6 +234,8 @@ public static class DispatchSuite
         foreach (var (key, value) in settings) builder.Configuration[key] = value;
         builder.AddGatewayCore();
         builder.Services.AddSingleton<SendOneMessageJob>();
+        // The warnings a live worker should never give (its lease running out) are counted in the report.
+        builder.Services.AddFakeLogging();
         if (dispatcher) builder.Services.AddHostedService<DispatcherService>();
         var host = builder.Build();
         await host.StartAsync();
@@ -212,16 +274,18 @@ public static class DispatchSuite
     // table each time and bill the benchmark's own polling to the engine under test.
     private const string PendingSql = "SELECT EXISTS (SELECT 1 FROM outbound_messages WHERE status IN ('queued', 'sending'))";
 
-    internal static async Task WaitUntilDoneAsync(string db, TimeSpan timeout)
+    /// <summary>False when messages are still queued after <paramref name="timeout"/>: the step reports the miss.</summary>
+    internal static async Task<bool> WaitUntilDoneAsync(string db, TimeSpan timeout)
     {
         await using var conn = new NpgsqlConnection(db);
         await conn.OpenAsync();
         var deadline = Stopwatch.StartNew();
         while (await conn.ExecuteScalarAsync<bool>(PendingSql))
         {
-            if (deadline.Elapsed > timeout) throw new TimeoutException($"messages still queued after {timeout}");
+            if (deadline.Elapsed > timeout) return false;
             await Task.Delay(20);
         }
+        return true;
     }
 
 }

@@ -70,7 +70,7 @@ public static class KannelDispatchSuite
         var load = Load();
         var clock = Stopwatch.StartNew();
         await DispatchSuite.QueueAsync(worker, db, count, $"sim{round}");
-        await DispatchSuite.WaitUntilDoneAsync(db, TimeSpan.FromMinutes(10));
+        if (!await DispatchSuite.WaitUntilDoneAsync(db, TimeSpan.FromMinutes(10))) throw new TimeoutException("messages still queued after 10 minutes");
         var handedOver = clock.Elapsed;
         await worker.StopAsync();
         return new Round(count / handedOver.TotalSeconds, null, null, $"{load} → {Load()}");
@@ -93,7 +93,7 @@ public static class KannelDispatchSuite
         var load = Load();
         var clock = Stopwatch.StartNew();
         await DispatchSuite.QueueAsync(worker, db, count, $"kannel{round}");
-        await DispatchSuite.WaitUntilDoneAsync(db, TimeSpan.FromMinutes(10));
+        if (!await DispatchSuite.WaitUntilDoneAsync(db, TimeSpan.FromMinutes(10))) throw new TimeoutException("messages still queued after 10 minutes");
         var handedOver = clock.Elapsed;
         await smsc.WaitForAsync(arrivedBefore + count, TimeSpan.FromMinutes(5));
         var arrivedAt = smsc.LastArrival(clock);

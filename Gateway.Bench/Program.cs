@@ -16,6 +16,7 @@ public static class BenchProgram
             return 2;
         }
         await suite.RunAsync(args[1..]);
-        return 0;
+        // A suite that missed a target says so in its exit code (the fault suite does).
+        return Environment.ExitCode;
     }
 }

@@ -73,6 +73,18 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     public ValueTask DisposeAsync() => new(StopAsync());
 
+    /// <summary>Stops the server as a crash would (pg_ctl stop -m immediate: no checkpoint, recovery at the next start). For the fault suite.</summary>
+    public async Task CrashAsync() =>
+        await RunServerCommandAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", "immediate", "-w"], CancellationToken.None);
+
+    /// <summary>Starts a server this object started before (after <see cref="CrashAsync"/>) on the same port.</summary>
+    public async Task StartAgainAsync()
+    {
+        await RunServerCommandAsync("pg_ctl", ["start", "-D", DataDirectory, "-w", "-t", "60", "-l", Path.Combine(DataDirectory, "server.log"), "-o", $"-p {Port}"],
+            CancellationToken.None);
+        _startedByUs = true;
+    }
+
     private async Task InitAsync(IReadOnlyDictionary<string, string> settings, CancellationToken ct)
     {
         if (File.Exists(Path.Combine(DataDirectory, "PG_VERSION"))) return;

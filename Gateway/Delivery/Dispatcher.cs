@@ -99,8 +99,9 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
 
     // Opt-out and bad numbers are checked here, at claim time, not when the row was queued: a STOP that arrives
     // while a broadcast waits still stops it. The one confirmation of an opt-out is the exception.
-    // The pass's lease row is written in the same statement, and only if it claimed a row to send. Unpaced, every
-    // message goes at once, so the claim also records that all of them may be handed over (@HandedAll).
+    // The pass's lease row is written in the same statement, and only if it claimed a row to send, with the hand-off
+    // mark after the first @Handed rows: unpaced every message goes at once (all of them); paced, the first slots'
+    // worth, so the first messages need no round trip of their own before their slots.
     private const string ClaimSql = """
         WITH pass AS (SELECT nextval('dispatch_pass_ids') AS id),
         due AS (
@@ -139,9 +140,12 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
             RETURNING m.id, m.status, m.recipient, m.body, m.encoding, m.segments, m.priority, m.kind, m.expires_at, m.attempts),
         lease AS (
             INSERT INTO dispatch_passes (id, worker, lease_until, handed_priority, handed_id, claimed_at)
-            SELECT (SELECT id FROM pass), @Worker, @LeaseUntil,
-                   CASE WHEN @HandedAll THEN last.priority END, CASE WHEN @HandedAll THEN last.id END, @Now
-              FROM (SELECT priority, id FROM claimed WHERE status = 'sending' ORDER BY priority DESC, id DESC LIMIT 1) AS last)
+            SELECT (SELECT id FROM pass), @Worker, @LeaseUntil, h.priority, h.id, @Now
+              FROM (SELECT 1) AS one
+              LEFT JOIN (SELECT priority, id
+                           FROM (SELECT priority, id FROM claimed WHERE status = 'sending' ORDER BY priority, id LIMIT @Handed) AS first
+                          ORDER BY priority DESC, id DESC LIMIT 1) AS h ON true
+             WHERE EXISTS (SELECT 1 FROM claimed WHERE status = 'sending'))
         SELECT c.*, (SELECT id FROM pass) AS pass_id FROM claimed c
         """;
 
@@ -160,13 +164,14 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
             return DispatchPass.Idle with { WaitFor = next - now - ClaimHorizon };
 
         var leaseUntil = now + Lease;
+        var handedAtClaim = paced ? (int)Math.Ceiling(rate * MarkAhead.TotalSeconds) : int.MaxValue;
         var batchLimit = limit ?? (paced ? (int)Math.Clamp(Math.Ceiling(rate * ClaimHorizon.TotalSeconds / ConcurrentPasses), 1, BatchSize) : BatchSize);
         List<Claimed> claimed;
         await using (var conn = await db.OpenConnectionAsync(ct))
         {
             claimed = (await conn.QueryAsync<Claimed>(new CommandDefinition(ClaimSql, new
             {
-                Now = now, Limit = batchLimit, LeaseUntil = leaseUntil, Provider = provider.Name, Worker, HandedAll = !paced,
+                Now = now, Limit = batchLimit, LeaseUntil = leaseUntil, Provider = provider.Name, Worker, Handed = handedAtClaim,
             }, cancellationToken: ct))).AsList();
         }
         // The hand-off order: the order the lease's hand-off mark counts in, and the order slots are given out in.
@@ -204,7 +209,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
 
         // The lease is renewed until the outcomes are written, however long the database takes to come back.
         await using var lease = new DispatchLease(db, clock, log, passId, leaseUntil, sending.Select(c => (c.Priority, c.Id)).ToList(),
-            handed: paced ? 0 : sending.Count);
+            handed: Math.Min(handedAtClaim, sending.Count));
         SendOutcome?[] outcomes;
         // Paced, a message may wait seconds for its slot: keep watching for a STOP meanwhile.
         await using (var optOuts = paced ? OptOutWatch.Start(db, clock, sending.Where(c => c.Kind != MessageKinds.OptOutConfirmation).Select(c => c.Recipient)) : null)
