@@ -101,7 +101,8 @@ public sealed class WorkerKillMidDispatch : DispatchFault
                 """, new { Worker = $"{Environment.MachineName}:{victim.Id}" })).AsList();
         var ids = held.Select(h => h.Id).ToArray();
         var inFlight = InFlightAt(rig, killedAt, FakeTwilio.AccountSid);
-        report.Add("rows the killed worker held", $"{ids.Length}", $"{inFlight} of its hand-offs in flight at the kill");
+        var before = rig.Provider.Requests.Count(r => r.AccountSid == FakeTwilio.AccountSid && r.ArrivedTicks <= killedAt);
+        report.Add("rows the killed worker held", $"{ids.Length}", $"it had handed over {before:N0}; {inFlight} of its requests were in flight at the kill");
 
         var takenBack = await SecondsUntilAsync(() => NoneInAsync(rig, ids, "sending"), TimeSpan.FromSeconds(90));
         var settled = await SecondsUntilAsync(() => NoneInAsync(rig, ids, "sending", "ambiguous"), TimeSpan.FromSeconds(90));

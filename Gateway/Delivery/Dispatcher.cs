@@ -72,6 +72,12 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     /// </summary>
     private static readonly TimeSpan ReserveLead = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// A message that woke too late for its slot this many times goes back to the queue: on a machine too busy to keep
+    /// slots it would otherwise circle in its pass, holding the pass's other outcomes back.
+    /// </summary>
+    private const int MaxSlotRetakes = 3;
+
     /// <summary>Concurrent passes per process (DispatcherService): one records while another sends.</summary>
     public const int ConcurrentPasses = 4;
 
@@ -82,6 +88,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
 
     private readonly SemaphoreSlim _inFlight = new(options.Value.MaxInFlight);
     private long _missedSlots;
+    private long _reserveTicks;
 
     /// <summary>Messages that woke too late for their slot and took a new one: each costs the sender one slot of its rate.</summary>
     public long MissedSlots => Interlocked.Read(ref _missedSlots);
@@ -185,7 +192,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
             DateTimeOffset first;
             try
             {
-                first = await budget.ReserveAsync(provider.Sender, sending.Sum(c => c.Segments), interval, clock.GetUtcNow() + ReserveLead, ct);
+                first = await ReserveSlotsAsync(sending.Sum(c => c.Segments), interval, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -218,6 +225,20 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         return new DispatchPass(claimed.Count, outcomes.Count(o => o is not (null or SendOutcome.RecipientOptedOut { Code: null })));
     }
 
+    /// <summary>
+    /// Reserves slots from the sender's budget, the first at least twice the last reservation's round trip ahead: with
+    /// slow commits a slot asked for 20 ms ahead would already be past when the answer came, and every message would
+    /// miss its slot.
+    /// </summary>
+    private async Task<DateTimeOffset> ReserveSlotsAsync(int segments, TimeSpan interval, CancellationToken ct)
+    {
+        var lead = TimeSpan.FromTicks(Math.Clamp(2 * Interlocked.Read(ref _reserveTicks), ReserveLead.Ticks, ClaimHorizon.Ticks));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var first = await budget.ReserveAsync(provider.Sender, segments, interval, clock.GetUtcNow() + lead, ct);
+        Interlocked.Exchange(ref _reserveTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
+        return first;
+    }
+
     /// <summary>The longest a hand-off can take: a message starts one only if the lease outlasts it by this.</summary>
     private TimeSpan HandOffTime => provider.HandOffTimeout + HandOffMargin;
 
@@ -233,6 +254,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         OptOutWatch? optOuts, CancellationToken ct)
     {
         var slot = slots?[index];
+        var retakes = 0;
         try
         {
             if (slot is { } first)
@@ -259,8 +281,8 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                 // Sent now, it could crowd a later slot past the rate: take a new slot instead.
                 _inFlight.Release();
                 Interlocked.Increment(ref _missedSlots);
-                slot = await budget.ReserveAsync(provider.Sender, message.Segments, interval, clock.GetUtcNow() + ReserveLead, ct);
-                // A machine too busy to keep its slots must not keep a message circling in this pass: the queue has it.
+                if (++retakes > MaxSlotRetakes) return null;
+                slot = await ReserveSlotsAsync(message.Segments, interval, ct);
                 if (slot - clock.GetUtcNow() > MaxBookedAhead) return null;
             }
         }
