@@ -196,7 +196,7 @@ public static class DispatchSuite
         var achieved = (arrivals.Length - 1) / span;
         var maxWindow = MaxInAnyWindow(arrivals);
         report.Add($"pacing at {rate}/s: achieved", $"{achieved:F2} msg/s = {achieved / rate:P1}",
-            $"{latency.TotalMilliseconds} ms latency, {inFlight} in flight per worker; {arrivals.Length:N0} requests over {span:F1} s; slots are spaced for 98.5%; {missed} slots missed (woken > 7 ms late); target ≥ 98% (G6)");
+            $"{latency.TotalMilliseconds} ms latency, {inFlight} in flight per worker; {arrivals.Length:N0} requests over {span:F1} s; slots are spaced for 98.5%; {missed} messages woke > 7 ms late for their slot and went back to the queue; target ≥ 98% (G6)");
         report.Add($"pacing at {rate}/s: most in any 1-s window", $"{maxWindow}",
             maxWindow <= rate ? $"never over {rate}" : $"OVER the rate of {rate}");
         report.Add($"pacing at {rate}/s: 429s from the fake", "0", "the fake never throttles; nothing was retried");

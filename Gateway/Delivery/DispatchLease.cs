@@ -29,6 +29,7 @@ public sealed class DispatchLease : IAsyncDisposable
     private DateTimeOffset _until;
     private int _handed;
     private volatile bool _lost;
+    private volatile bool _ending;
 
     /// <param name="order">The pass's rows in hand-off order: (priority, id) ascending.</param>
     /// <param name="handed">How many of them the claim already marked as handed over (all, unpaced; none, paced).</param>
@@ -143,10 +144,14 @@ public sealed class DispatchLease : IAsyncDisposable
             if (until > _until) _until = until;
     }
 
+    /// <summary>The pass is writing its outcomes, which ends its row: a renewal that finds the row gone then is no loss.</summary>
+    public void Ending() => _ending = true;
+
     private void Lose()
     {
         if (_lost) return;
         _lost = true;
+        if (_ending) return;
         _log.LogWarning("Dispatch pass {Pass} lost its lease (reconciliation took its {Count} messages back); it hands none of them over any more",
             PassId, _order.Count);
     }

@@ -72,12 +72,6 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     /// </summary>
     private static readonly TimeSpan ReserveLead = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>
-    /// A message that woke too late for its slot this many times goes back to the queue: on a machine too busy to keep
-    /// slots it would otherwise circle in its pass, holding the pass's other outcomes back.
-    /// </summary>
-    private const int MaxSlotRetakes = 3;
-
     /// <summary>Concurrent passes per process (DispatcherService): one records while another sends.</summary>
     public const int ConcurrentPasses = 4;
 
@@ -90,7 +84,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     private long _missedSlots;
     private long _reserveTicks;
 
-    /// <summary>Messages that woke too late for their slot and took a new one: each costs the sender one slot of its rate.</summary>
+    /// <summary>Messages that woke too late for their slot and went back to the queue: each costs the sender one slot of its rate.</summary>
     public long MissedSlots => Interlocked.Read(ref _missedSlots);
 
     public string Sender => provider.Sender;
@@ -220,7 +214,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         SendOutcome?[] outcomes;
         // Paced, a message may wait seconds for its slot: keep watching for a STOP meanwhile.
         await using (var optOuts = paced ? OptOutWatch.Start(db, clock, sending.Where(c => c.Kind != MessageKinds.OptOutConfirmation).Select(c => c.Recipient)) : null)
-            outcomes = await Task.WhenAll(sending.Select((c, i) => SendOneAsync(c, i, slots, interval, lease, optOuts, ct)));
+            outcomes = await Task.WhenAll(sending.Select((c, i) => SendOneAsync(c, i, slots, lease, optOuts, ct)));
         await RecordAsync(lease, sending, outcomes, ct);
         return new DispatchPass(claimed.Count, outcomes.Count(o => o is not (null or SendOutcome.RecipientOptedOut { Code: null })));
     }
@@ -250,11 +244,10 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     }
 
     /// <summary>Null when this message was not handed over (the pass stopped, lost its lease or ran short of it): it goes back to the queue.</summary>
-    private async Task<SendOutcome?> SendOneAsync(Claimed message, int index, DateTimeOffset[]? slots, TimeSpan interval, DispatchLease lease,
+    private async Task<SendOutcome?> SendOneAsync(Claimed message, int index, DateTimeOffset[]? slots, DispatchLease lease,
         OptOutWatch? optOuts, CancellationToken ct)
     {
         var slot = slots?[index];
-        var retakes = 0;
         try
         {
             if (slot is { } first)
@@ -278,12 +271,12 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                 await _inFlight.WaitAsync(ct);
                 var late = slot is { } s ? clock.GetUtcNow() - s : TimeSpan.Zero;
                 if (late <= SenderBudget.Tolerance) break;
-                // Sent now, it could crowd a later slot past the rate: take a new slot instead.
+                // Sent now, it could crowd a later slot past the rate. It goes back to the queue, and a later pass gives
+                // it a new slot: a busy machine would otherwise have every late message ask for a slot of its own, each
+                // holding a database connection, until the pool ran dry and nothing else (renewals included) got one.
                 _inFlight.Release();
                 Interlocked.Increment(ref _missedSlots);
-                if (++retakes > MaxSlotRetakes) return null;
-                slot = await ReserveSlotsAsync(message.Segments, interval, ct);
-                if (slot - clock.GetUtcNow() > MaxBookedAhead) return null;
+                return null;
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -292,7 +285,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         }
         catch (NpgsqlException e)
         {
-            log.LogWarning(e, "No new send slot for message {Id}; it goes back to the queue", message.Id);
+            log.LogWarning("Message {Id} goes back to the queue: its hand-off could not be recorded ({Error})", message.Id, e.Message);
             return null;
         }
 
@@ -403,6 +396,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
             }
         }
 
+        lease.Ending();
         var triesLeft = RecordTriesWhenStopping;
         for (var attempt = 1; ; attempt++)
         {
