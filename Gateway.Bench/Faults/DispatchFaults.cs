@@ -15,7 +15,7 @@ public abstract class DispatchFault : FaultScenario
     /// <summary>The second worker's hand-offs carry this account SID, so the fake tells the two workers apart.</summary>
     protected const string SecondAccount = "AC1111111111111111111111111111111f";
 
-    protected static async Task<(GatewayProcess First, GatewayProcess Second)> StartTwoWorkersAsync(FaultRig rig, string id)
+    protected static async Task<(GatewayBinary First, GatewayBinary Second)> StartTwoWorkersAsync(FaultRig rig, string id)
     {
         await rig.BeginAsync(id, Latency);
         var first = await rig.StartWorkerAsync(Rate);

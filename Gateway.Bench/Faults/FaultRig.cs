@@ -22,7 +22,7 @@ public sealed class FaultRig : IAsyncDisposable
     public const string EditorToken = "fault-editor-token-0123456789";
     public const string ApproverToken = "fault-approver-token-0123456789";
 
-    private readonly List<GatewayProcess> _processes = [];
+    private readonly List<GatewayBinary> _processes = [];
 
     private FaultRig(BenchDatabase postgres, FakeTwilio provider)
     {
@@ -72,6 +72,7 @@ public sealed class FaultRig : IAsyncDisposable
         ["PUBLIC_BASE_URL"] = publicBaseUrl,
         ["TEMPLATES_PATH"] = RepoPaths.Templates,
         ["ADMIN_API_TOKEN"] = AdminToken,
+        ["USSD_CALLBACK_TOKEN"] = "fault-ussd-token-0123456789",
         ["API_TOKENS"] = $"lin:editor:{EditorToken},wang:approver:{ApproverToken}",
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Gateway"] = "Information",
@@ -81,23 +82,23 @@ public sealed class FaultRig : IAsyncDisposable
 
     /// <summary>A Gateway.Worker process (Hangfire server and dispatcher), ready once its dispatcher has started.</summary>
     /// <param name="accountSid">Another account SID tells this worker's hand-offs apart at the fake.</param>
-    public async Task<GatewayProcess> StartWorkerAsync(int rate, int inFlight = 64, string accountSid = FakeTwilio.AccountSid)
+    public async Task<GatewayBinary> StartWorkerAsync(int rate, int inFlight = 64, string accountSid = FakeTwilio.AccountSid)
     {
-        var worker = GatewayProcess.Start("Gateway.Worker", Settings(rate, inFlight, accountSid, "http://127.0.0.1:9"));
+        var worker = GatewayBinary.Start("Gateway.Worker", Settings(rate, inFlight, accountSid, "http://127.0.0.1:9"));
         _processes.Add(worker);
         await WaitForAsync(() => worker.Output.Contains("Dispatcher started"), TimeSpan.FromSeconds(60), $"worker {worker.Id} to start", worker);
         return worker;
     }
 
     /// <summary>The web process (webhooks, admin API; no worker inside) and a client for it, ready once /health/ready says so.</summary>
-    public async Task<(GatewayProcess Process, HttpClient Client, string BaseUrl)> StartWebAsync(int rate)
+    public async Task<(GatewayBinary Process, HttpClient Client, string BaseUrl)> StartWebAsync(int rate)
     {
         var port = FreePort();
         var baseUrl = $"http://127.0.0.1:{port}";
         var settings = Settings(rate, 64, FakeTwilio.AccountSid, baseUrl);
         settings["ASPNETCORE_URLS"] = baseUrl;
         settings["WORKER_IN_PROCESS"] = "false";
-        var web = GatewayProcess.Start("Gateway", settings);
+        var web = GatewayBinary.Start("Gateway", settings);
         _processes.Add(web);
         var client = new HttpClient { BaseAddress = new Uri(baseUrl) };
         await WaitForAsync(async () =>
@@ -173,13 +174,13 @@ public sealed class FaultRig : IAsyncDisposable
         return false;
     }
 
-    private static async Task WaitForAsync(Func<Task<bool>> done, TimeSpan timeout, string what, GatewayProcess process)
+    private static async Task WaitForAsync(Func<Task<bool>> done, TimeSpan timeout, string what, GatewayBinary process)
     {
         if (!await TryWaitAsync(done, timeout) || process.HasExited)
             throw new InvalidOperationException($"gave up waiting for {what}; it printed:\n{process.Output}");
     }
 
-    private static Task WaitForAsync(Func<bool> done, TimeSpan timeout, string what, GatewayProcess process) =>
+    private static Task WaitForAsync(Func<bool> done, TimeSpan timeout, string what, GatewayBinary process) =>
         WaitForAsync(() => Task.FromResult(done() || process.HasExited), timeout, what, process);
 
     private static int FreePort()

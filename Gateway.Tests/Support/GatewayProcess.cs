@@ -10,43 +10,20 @@ public sealed class GatewayProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly System.Text.StringBuilder _output = new();
-    private readonly List<(long At, string Line)> _lines = [];
 
     private GatewayProcess(Process process)
     {
         _process = process;
-        process.OutputDataReceived += (_, e) => Add(e.Data);
-        process.ErrorDataReceived += (_, e) => Add(e.Data);
+        process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-    }
-
-    private void Add(string? line)
-    {
-        lock (_output)
-        {
-            _output.AppendLine(line);
-            if (line is not null) _lines.Add((Stopwatch.GetTimestamp(), line));
-        }
     }
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     /// <summary>What the process printed, line by line, without blank lines.</summary>
     public IReadOnlyList<string> OutputLines => Output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0).ToList();
-
-    /// <summary>Each line as it arrived, with a Stopwatch timestamp: when the process said something.</summary>
-    public IReadOnlyList<(long At, string Line)> Lines { get { lock (_output) return _lines.ToArray(); } }
-
-    public int Id => _process.Id;
-
-    /// <summary>kill -9: the process ends at once, with no chance to finish anything.</summary>
-    public async Task KillAsync()
-    {
-        if (_process.HasExited) return;
-        _process.Kill(entireProcessTree: false);
-        await _process.WaitForExitAsync();
-    }
 
     public bool HasExited => _process.HasExited;
 

@@ -29,6 +29,9 @@ public sealed class KannelSmsProvider(IHttpClientFactory http, IOptions<KannelOp
 
     public string Sender => kannel.Value.From ?? "";
 
+    /// <summary>A sendsms request is given up after KANNEL_REQUEST_TIMEOUT.</summary>
+    public TimeSpan HandOffTimeout => kannel.Value.RequestTimeout;
+
     public async Task<SendOutcome> SendAsync(OutgoingSms sms, CancellationToken ct)
     {
         var handOff = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
