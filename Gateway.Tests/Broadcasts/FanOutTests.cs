@@ -336,6 +336,7 @@ public sealed class FanOutTests(BroadcastApp app) : IClassFixture<BroadcastApp>
         {
             await conn.ExecuteAsync("SELECT 1 FROM broadcast_fanout_lanes WHERE occurrence_id = @id FOR UPDATE", new { id }, tx);
             running = FanOut.RunAsync(id, CancellationToken.None);
+            await WaitUntilAsync(async () => await RunnerUntilAsync(id) is not null);
             var start = app.Clock.GetUtcNow();
             while (app.Clock.GetUtcNow() - start < TimeSpan.FromMinutes(1))
             {
