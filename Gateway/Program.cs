@@ -1,10 +1,13 @@
 using Gateway.Admin;
+using Gateway.Audit;
 using Gateway.Broadcasts;
 using Gateway.Hosting;
 using Gateway.Providers.AfricasTalking;
 using Gateway.Providers.Kannel;
 using Gateway.Providers.Simulator;
 using Gateway.Providers.Twilio;
+using Gateway.Shell;
+using Gateway.Staff;
 
 try
 {
@@ -20,7 +23,10 @@ try
     app.MapTwilioStatus();       // delivery reports
     app.MapKannel();             // Kannel's delivery reports
     app.MapAfricasTalking();     // USSD sessions
+    app.MapConsole();            // the staff console: pages for officials, counsellors and admins
     app.MapAdminApi();           // officials and counsellors
+    app.MapStaffApi();           // admins manage staff
+    app.MapAuditApi();           // admins read the audit log
     app.MapBroadcasts();         // officials schedule broadcasts
     app.MapSimulator();          // phone simulator: open in local mode, behind a token with SIMULATOR_ENABLED
     app.MapUssdSimulator();

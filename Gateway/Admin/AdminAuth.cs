@@ -1,11 +1,15 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Gateway.Staff;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Admin;
 
-/// <summary>Authorization policies of the admin API, by what the caller may do.</summary>
+/// <summary>
+/// Authorization policies, by what the caller may do. A person signed in to the console (staff cookie) and a machine
+/// client with a bearer token reach the same policies: <see cref="StaffOrToken"/> picks the scheme per request.
+/// </summary>
 public static class AdminPolicies
 {
     public const string View = "view";
@@ -14,22 +18,36 @@ public static class AdminPolicies
     public const string Counsel = "counsel";
     public const string Administer = "administer";
 
+    /// <summary>
+    /// The scheme every policy uses: the bearer token when the request carries an Authorization header (or calls the
+    /// API without a staff cookie, so that a bare API call is answered "token required"), the staff cookie otherwise.
+    /// </summary>
+    public const string StaffOrToken = "staff-or-token";
+
     public static IServiceCollection AddAdminAuth(this IServiceCollection services)
     {
         services.AddSingleton<ApiTokens>();
-        services.AddAuthentication(BearerTokenHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        services.AddAuthentication(StaffOrToken)
+            .AddPolicyScheme(StaffOrToken, null, o => o.ForwardDefaultSelector = SchemeOf)
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null)
+            .AddStaffCookie();
         services.AddAuthorizationBuilder()
-            .AddPolicy(View, p => p.RequireRole(Roles.All))
-            .AddPolicy(Edit, p => p.RequireRole(Roles.Admin, Roles.Editor))
-            .AddPolicy(Approve, p => p.RequireRole(Roles.Admin, Roles.Approver))
-            .AddPolicy(Counsel, p => p.RequireRole(Roles.Admin, Roles.Counsellor))
-            .AddPolicy(Administer, p => p.RequireRole(Roles.Admin));
+            .AddPolicy(View, p => p.AddAuthenticationSchemes(StaffOrToken).RequireRole(Roles.All))
+            .AddPolicy(Edit, p => p.AddAuthenticationSchemes(StaffOrToken).RequireRole(Roles.Admin, Roles.Editor))
+            .AddPolicy(Approve, p => p.AddAuthenticationSchemes(StaffOrToken).RequireRole(Roles.Admin, Roles.Approver))
+            .AddPolicy(Counsel, p => p.AddAuthenticationSchemes(StaffOrToken).RequireRole(Roles.Admin, Roles.Counsellor))
+            .AddPolicy(Administer, p => p.AddAuthenticationSchemes(StaffOrToken).RequireRole(Roles.Admin));
         return services;
     }
 
-    public static ApiCaller Caller(this ClaimsPrincipal user) =>
-        new(user.Identity?.Name ?? "unknown", user.FindFirstValue(ClaimTypes.Role) ?? "");
+    private static string SchemeOf(HttpContext http) =>
+        http.Request.Headers.Authorization.Count > 0
+        || http.Request.Path.StartsWithSegments("/api") && !http.Request.Cookies.ContainsKey(StaffCookie.Name)
+            ? BearerTokenHandler.SchemeName
+            : StaffCookie.Scheme;
+
+    /// <summary>Who is calling: name, roles, regions, and whether by sign-in or token.</summary>
+    public static Caller Caller(this ClaimsPrincipal user) => Admin.Caller.From(user);
 }
 
 /// <summary>Authorization: Bearer &lt;token&gt; against the configured tokens; 401 and 403 answer with a reason.</summary>
@@ -59,15 +77,24 @@ public sealed class BearerTokenHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var result = await HandleAuthenticateOnceSafeAsync();
-        var reason = result.Failure?.Message ?? "an Authorization: Bearer <token> header is required";
+        var reason = result.Failure?.Message ?? "an Authorization: Bearer <token> header (or a console sign-in) is required";
         Response.Headers.WWWAuthenticate = "Bearer";
         await Results.Problem(statusCode: 401, title: "Unauthorized", detail: reason).ExecuteAsync(Context);
     }
 
-    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        await Forbidden(Context).ExecuteAsync(Context);
+
+    /// <summary>The 403 an API caller gets, naming the roles it has (tokens and staff alike).</summary>
+    public static IResult Forbidden(HttpContext http)
     {
-        var role = Context.User.FindFirstValue(ClaimTypes.Role) ?? "none";
-        await Results.Problem(statusCode: 403, title: "Forbidden",
-            detail: $"the '{role}' role may not do this").ExecuteAsync(Context);
+        var roles = http.User.FindAll(ClaimTypes.Role).Select(c => c.Value).ToList();
+        var detail = roles.Count switch
+        {
+            0 => "no role may do this",
+            1 => $"the '{roles[0]}' role may not do this",
+            _ => $"the roles {string.Join(", ", roles.Select(r => $"'{r}'"))} may not do this",
+        };
+        return Results.Problem(statusCode: 403, title: "Forbidden", detail: detail);
     }
 }

@@ -1,4 +1,6 @@
+using Gateway.Audit;
 using Gateway.Broadcasts;
+using Gateway.Dashboard;
 using Gateway.Data;
 using Gateway.Delivery;
 using Gateway.Inbound;
@@ -7,6 +9,7 @@ using Gateway.Subscriptions;
 using Gateway.Providers.Kannel;
 using Gateway.Providers.Simulator;
 using Gateway.Providers.Twilio;
+using Gateway.Staff;
 using Gateway.Support;
 using Gateway.Templates;
 using Gateway.Ussd;
@@ -43,6 +46,10 @@ public static class GatewayServices
         services.AddUssd();
         services.AddLessons();
         services.AddBroadcasts();
+        services.AddAudit();
+        services.AddStaff();
+        services.AddDashboard();
+        services.AddSingleton<WorkerLiveness>();
         return builder;
     }
 

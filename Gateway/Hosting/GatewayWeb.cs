@@ -1,11 +1,12 @@
 using System.Text.Json.Serialization;
 using Gateway.Admin;
+using Gateway.Shell;
 using Gateway.Ussd;
 using Microsoft.AspNetCore.Http.Json;
 
 namespace Gateway.Hosting;
 
-/// <summary>What only the web process needs: admin auth, health, error answers, and optionally the worker.</summary>
+/// <summary>What only the web process needs: admin auth, the staff console, health, error answers, and optionally the worker.</summary>
 public static class GatewayWeb
 {
     /// <summary>Admin API bodies are small; webhooks declare tighter limits of their own.</summary>
@@ -19,7 +20,9 @@ public static class GatewayWeb
         services.AddValidatedOptions<ApiTokenOptions, ApiTokenOptionsValidator>();
         services.AddAdminAuth();
         services.AddUssdCallback();
+        services.AddConsole();
         services.AddGatewayHealth();
+        services.AddHostedService<WorkerWatch>();
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -45,6 +48,7 @@ public static class GatewayWeb
         app.UseExceptionHandler();
         app.UseStatusCodeProblems();
         app.UseRequestSizeGuard();
+        app.UseConsole();
         app.UseAuthentication();
         app.UseAuthorization();
         return app;

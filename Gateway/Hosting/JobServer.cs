@@ -13,6 +13,9 @@ public sealed class JobServer(JobStorage storage, JobActivator activator, Databa
     /// <summary>Queues by latency: replies before everything, bulk fan-out last.</summary>
     public static readonly string[] Queues = ["critical", "default", "bulk"];
 
+    /// <summary>How often the server says it is alive (Hangfire's default is 30 s); <see cref="WorkerLiveness"/> reads it.</summary>
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await readiness.WaitAsync(stoppingToken);
@@ -25,6 +28,7 @@ public sealed class JobServer(JobStorage storage, JobActivator activator, Databa
             WorkerCount = Math.Clamp(Environment.ProcessorCount * 2, 2, 8),
             Activator = activator,
             ServerName = $"{Environment.MachineName}:{Environment.ProcessId}",
+            HeartbeatInterval = HeartbeatInterval,
         }, storage);
         log.LogInformation("Hangfire server started (queues {Queues})", string.Join(", ", Queues));
         try

@@ -6,8 +6,9 @@ namespace Gateway.Hosting;
 /// <summary>
 /// The run command's embedded default, switched on only by LOCAL_MODE=true (the launch profile of
 /// `dotnet run --project Gateway` sets it): start (or reuse) a private PostgreSQL under .data/ when DATABASE_URL is
-/// empty, run the worker in-process, make up an admin token if none is set, and leave the simulator and the USSD
-/// callback open. Without it nothing local ever happens: a missing setting stops start-up instead.
+/// empty, run the worker in-process, make up an admin token if none is set, create the console's first admin
+/// (Staff/FirstAdmin.cs), and leave the simulator and the USSD callback open. Without it nothing local ever happens: a
+/// missing setting stops start-up instead.
 /// </summary>
 public static class LocalMode
 {
@@ -50,6 +51,9 @@ public static class LocalMode
             builder.Configuration["ADMIN_API_TOKEN"] = (await File.ReadAllTextAsync(tokenFile)).Trim();
             Console.WriteLine($"[local] ADMIN_API_TOKEN not set: using the token in {tokenFile}");
         }
+        // The first admin, once the database is migrated: its password is kept beside the admin token.
+        var passwordFile = Path.Combine(dataRoot, "admin-password");
+        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<Staff.FirstAdmin>(sp, passwordFile));
         return true;
     }
 

@@ -13,6 +13,7 @@ public static class RecurringJobs
         jobs.AddOrUpdate<Lessons.QueueLessonsAndTipsJob>(Lessons.QueueLessonsAndTipsJob.JobId, j => j.RunAsync(CancellationToken.None),
             Lessons.QueueLessonsAndTipsJob.Cron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc, MisfireHandling = MisfireHandlingMode.Relaxed });
         jobs.AddOrUpdate<Broadcasts.SettleBroadcasts>(Broadcasts.SettleBroadcasts.JobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        jobs.AddOrUpdate<Dashboard.CompactTallies>(Dashboard.CompactTallies.JobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         jobs.AddOrUpdate<Broadcasts.HoldForQuietHours>(Broadcasts.HoldForQuietHours.JobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
     }
 }

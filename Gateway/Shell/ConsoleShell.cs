@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.IO.Compression;
+using Gateway.Admin;
+using Gateway.Data;
+using Gateway.Hosting;
+using Gateway.Staff;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.ResponseCompression;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Gateway.Shell;
+
+/// <summary>
+/// The staff console's shell: Razor Pages rendered by the server (each slice keeps its pages in its own folder, with
+/// an absolute @page route), the layout and navigation, texts in both languages, sign-in cookies and antiforgery
+/// tokens signed with a key ring kept in PostgreSQL, compression, and HTML status pages. docs/console.md tells how to
+/// add a page.
+/// </summary>
+public static class ConsoleShell
+{
+    /// <summary>The language cookie: "c=zh|uic=zh" (ASP.NET Core's format), a year long.</summary>
+    public const string LanguageCookie = "gateway.lang";
+
+    public const string AntiforgeryCookie = "gateway.antiforgery";
+
+    public static IServiceCollection AddConsole(this IServiceCollection services)
+    {
+        services.AddRazorPages(o =>
+        {
+            // Pages live in their slice's folder (Staff/StaffPage.cshtml), not under Pages/.
+            o.RootDirectory = "/";
+            // Every page needs a signed-in person with some role unless it says otherwise ([AllowAnonymous]).
+            o.Conventions.AuthorizeFolder("/", AdminPolicies.View);
+        });
+        services.AddSingleton(new ConsoleTexts());
+        services.AddSingleton<ConsoleFormats>();
+
+        services.AddDataProtection().SetApplicationName("outreach-gateway");
+        services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource>((o, db) => o.XmlRepository = new DataProtectionKeys(db));
+
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = AntiforgeryCookie;
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+        });
+        services.AddOptions<AntiforgeryOptions>().Configure<IOptions<GatewayOptions>>((o, gateway) =>
+            o.Cookie.SecurePolicy = StaffCookie.IsHttps(gateway.Value) ? CookieSecurePolicy.Always : CookieSecurePolicy.None);
+
+        // Tokens in a page are encrypted afresh for every response, so compressing over https gives BREACH nothing to learn.
+        services.AddResponseCompression(o =>
+        {
+            o.EnableForHttps = true;
+            o.Providers.Add<BrotliCompressionProvider>();
+            o.Providers.Add<GzipCompressionProvider>();
+            o.MimeTypes = ["text/html", "text/css"];
+        });
+        services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+        services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+
+        services.AddOptions<RequestLocalizationOptions>().Configure<IOptions<GatewayOptions>>((o, gateway) =>
+        {
+            string[] languages = [ConsoleTexts.Zh, ConsoleTexts.En];
+            o.SetDefaultCulture(gateway.Value.DefaultLanguage).AddSupportedCultures(languages).AddSupportedUICultures(languages);
+            // A choice made with the switch first, then the browser's Accept-Language (zh-CN, zh-TW → zh; en-GB → en).
+            o.RequestCultureProviders = [new CookieRequestCultureProvider { CookieName = LanguageCookie }, new AcceptLanguageHeaderRequestCultureProvider()];
+        });
+        return services;
+    }
+
+    /// <summary>Middleware for console endpoints only (the API and webhooks are untouched). Goes before authentication.</summary>
+    public static IApplicationBuilder UseConsole(this IApplicationBuilder app) => app.UseWhen(ConsoleEndpoint.Is, console =>
+    {
+        console.UseResponseCompression();
+        console.UseRequestLocalization();
+        console.Use(async (http, next) =>
+        {
+            var headers = http.Response.Headers;
+            // Nothing loads from anywhere but the gateway, and no script runs at all: pages work without it.
+            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "same-origin";
+            if (!http.Request.Path.StartsWithSegments(ConsoleStyles.Path)) headers.CacheControl = "no-store";
+            await next(http);
+        });
+        // 400 (a form without its antiforgery token), 403 and 404 from a page: an HTML page in the reader's language.
+        console.UseStatusCodePagesWithReExecute("/status/{0}");
+    });
+
+    public static void MapConsole(this IEndpointRouteBuilder app)
+    {
+        app.MapRazorPages().WithMetadata(ConsoleEndpoint.Instance);
+        app.MapGet(ConsoleStyles.Path, ConsoleStyles.Serve).AllowAnonymous().WithMetadata(ConsoleEndpoint.Instance).ExcludeFromDescription();
+        app.MapGet("/language/{language}", SwitchLanguage).AllowAnonymous().WithMetadata(ConsoleEndpoint.Instance).ExcludeFromDescription();
+    }
+
+    /// <summary>The language switch: remembers the choice for a year and goes back to the page it was clicked on.</summary>
+    private static IResult SwitchLanguage(string language, string? returnUrl, HttpContext http, IOptions<GatewayOptions> gateway)
+    {
+        if (language is not (ConsoleTexts.Zh or ConsoleTexts.En))
+            return Results.NotFound();
+        http.Response.Cookies.Append(LanguageCookie, CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(language)), new CookieOptions
+        {
+            MaxAge = TimeSpan.FromDays(365),
+            HttpOnly = true,
+            SameSite = SameSiteMode.Lax,
+            Secure = StaffCookie.IsHttps(gateway.Value),
+            IsEssential = true,
+        });
+        return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+    }
+
+    /// <summary>A path on this site ("/staff?x=1"), never another host ("//evil", "/\evil").</summary>
+    public static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || url[1] is not ('/' or '\\'));
+
+    /// <summary>The html lang attribute of the current request's language.</summary>
+    public static string HtmlLanguage => ConsoleTexts.CurrentLanguage == ConsoleTexts.Zh ? "zh-CN" : "en";
+
+    public static string CultureName => CultureInfo.CurrentUICulture.Name;
+}
