@@ -36,8 +36,8 @@ public sealed record DashboardFigures(
         var days = new List<DayFigures>();
         for (var day = period.FirstDay; day <= period.LastDay; day = day.AddDays(1))
         {
-            var outbound = rows.Outbound.Where(r => DateOnly.FromDateTime(r.Day) == day).ToList();
-            var residents = rows.Residents.Where(r => DateOnly.FromDateTime(r.Day) == day).ToList();
+            var outbound = rows.Outbound.Where(r => r.Day == day).ToList();
+            var residents = rows.Residents.Where(r => r.Day == day).ToList();
             days.Add(new DayFigures(day,
                 // Handed over and not back in the queue or being handed over again (a resend waits with its old hand-off).
                 Sent: outbound.Where(r => r.HandedOver && r.Status is not (OutboundStatus.Queued or OutboundStatus.Sending)).Sum(r => r.Messages),

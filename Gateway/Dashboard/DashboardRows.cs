@@ -14,7 +14,7 @@ public sealed record DashboardRows(
     IReadOnlyList<SupportRow> Support);
 
 /// <summary>Outbound messages whose last attempt (hand-off, or last status change) fell on a city day.</summary>
-public sealed record OutboundDayRow(DateTime Day, string Status, bool HandedOver, long Messages);
+public sealed record OutboundDayRow(DateOnly Day, string Status, bool HandedOver, long Messages);
 
 public sealed record QueueRow(short Priority, string Status, long Messages);
 
@@ -23,7 +23,7 @@ public sealed record SubscriberRow(string Status, string Language, string? Regio
 public sealed record TopicRow(string Topic, string Status, long Subscribers);
 
 /// <summary>Residents who first wrote or dialled in on a city day, and those (still) opted out who did so that day.</summary>
-public sealed record ResidentDayRow(DateTime Day, long Joined, long OptedOut);
+public sealed record ResidentDayRow(DateOnly Day, long Joined, long OptedOut);
 
 public sealed record SupportRow(string Priority, long Waiting);
 

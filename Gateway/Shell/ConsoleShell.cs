@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Gateway.Admin;
 using Gateway.Data;
 using Gateway.Hosting;
@@ -10,6 +12,7 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.WebEncoders;
 using Npgsql;
 
 namespace Gateway.Shell;
@@ -37,6 +40,8 @@ public static class ConsoleShell
             o.Conventions.AuthorizeFolder("/", AdminPolicies.View);
         });
         services.AddSingleton(new ConsoleTexts());
+        // Razor escapes every character outside Basic Latin by default: 中文 would travel as &#x4E2D;&#x6587;, six times the bytes.
+        services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         services.AddSingleton<ConsoleFormats>();
 
         services.AddDataProtection().SetApplicationName("outreach-gateway");
@@ -87,8 +92,7 @@ public static class ConsoleShell
             if (!http.Request.Path.StartsWithSegments(ConsoleStyles.Path)) headers.CacheControl = "no-store";
             await next(http);
         });
-        // 400 (a form without its antiforgery token), 403 and 404 from a page: an HTML page in the reader's language.
-        console.UseStatusCodePagesWithReExecute("/status/{0}");
+        console.Use(StatusPage.ShowForEmptyErrorsAsync);
     });
 
     public static void MapConsole(this IEndpointRouteBuilder app)
