@@ -76,7 +76,7 @@ public static class BroadcastEndpoints
     }
 
     private static async Task<IResult> Approve(long id, ApproveBroadcast approve, GetBroadcast get, HttpContext http, IOptions<GatewayOptions> options,
-        CancellationToken ct)
+        WorkerLiveness workers, CancellationToken ct)
     {
         var caller = http.User.Caller().Name;
         var (outcome, broadcast) = await approve.HandleAsync(id, caller, ct);
@@ -88,26 +88,28 @@ public static class BroadcastEndpoints
                 : $"approve: '{broadcast.CreatedBy}' created broadcast {id}, and '{caller}' is the same person (names ignore case); a second person (approver or admin) must approve it"),
             ApprovalOutcome.NotPending => Results.Problem(statusCode: 409,
                 detail: $"status: broadcast {id} is {broadcast!.Status}; only a broadcast pending approval can be approved"),
-            _ => Results.Ok(View((await get.HandleAsync(id, ct))!, options.Value.CityTimeZone)),
+            _ => Results.Ok(View((await get.HandleAsync(id, ct))!, options.Value.CityTimeZone, await AnyWorkerAsync(workers, ct))),
         };
     }
 
     private static async Task<IResult> Cancel(long id, CancelBroadcast cancel, GetBroadcast get, HttpContext http, IOptions<GatewayOptions> options,
-        CancellationToken ct)
+        WorkerLiveness workers, CancellationToken ct)
     {
         var (outcome, broadcast, _) = await cancel.HandleAsync(id, http.User.Caller().Name, ct);
         return outcome switch
         {
             CancelOutcome.NotFound => Results.Problem(statusCode: 404, detail: $"id: no broadcast {id}"),
             CancelOutcome.Finished => Results.Problem(statusCode: 409, detail: $"status: broadcast {id} is already {broadcast!.Status}"),
-            _ => Results.Ok(View((await get.HandleAsync(id, ct))!, options.Value.CityTimeZone)),
+            _ => Results.Ok(View((await get.HandleAsync(id, ct))!, options.Value.CityTimeZone, await AnyWorkerAsync(workers, ct))),
         };
     }
 
-    private static async Task<IResult> Get(long id, GetBroadcast get, IOptions<GatewayOptions> options, CancellationToken ct) =>
+    private static async Task<IResult> Get(long id, GetBroadcast get, IOptions<GatewayOptions> options, WorkerLiveness workers, CancellationToken ct) =>
         await get.HandleAsync(id, ct) is { } report
-            ? Results.Ok(View(report, options.Value.CityTimeZone))
+            ? Results.Ok(View(report, options.Value.CityTimeZone, await AnyWorkerAsync(workers, ct)))
             : Results.Problem(statusCode: 404, detail: $"id: no broadcast {id}");
+
+    private static async Task<bool> AnyWorkerAsync(WorkerLiveness workers, CancellationToken ct) => (await workers.ReadAsync(ct)).Count > 0;
 
     private static async Task<IResult> List(string? status, long? before, int? limit, ListBroadcasts list, IOptions<GatewayOptions> options,
         CancellationToken ct)
@@ -137,10 +139,12 @@ public static class BroadcastEndpoints
         });
     }
 
-    private static object View(BroadcastReport report, TimeZoneInfo zone)
+    private static object View(BroadcastReport report, TimeZoneInfo zone, bool anyWorker)
     {
         var b = report.Broadcast;
         var c = report.Counts;
+        // Approved, scheduled and sending broadcasts need a worker: to start the fan-out, fire occurrences, send the messages.
+        var waitingForWorker = !anyWorker && b.Status is BroadcastStatus.Approved or BroadcastStatus.Scheduled or BroadcastStatus.Sending;
         return new
         {
             id = b.Id,
@@ -161,6 +165,10 @@ public static class BroadcastEndpoints
             canceledAt = Local(b.CanceledAt, zone),
             finishedAt = Local(b.FinishedAt, zone),
             failure = b.Failure,
+            waitingForWorker,
+            warning = waitingForWorker
+                ? $"no worker is alive (no heartbeat in the last {WorkerLiveness.Window.TotalSeconds:0} s): this broadcast waits until Gateway.Worker runs"
+                : null,
             texts = report.Texts.Select(t => new
             {
                 language = t.Language,

@@ -17,17 +17,22 @@ public sealed class WorkerWatch(WorkerLiveness liveness, DatabaseReadiness readi
         // A worker starting beside this process has had a whole interval to send its first heartbeat.
         using var timer = new PeriodicTimer(Interval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
+            await CheckAsync(stoppingToken);
+    }
+
+    /// <summary>One look: whether a worker is alive, with the warning logged when none is.</summary>
+    internal async Task<bool> CheckAsync(CancellationToken ct)
+    {
+        try
         {
-            try
-            {
-                if ((await liveness.ReadAsync(stoppingToken)).Count == 0)
-                    log.LogWarning("No worker is alive (no Hangfire heartbeat in the last {Window}): broadcasts are not fanned out and queued messages " +
-                        "are not sent. Start Gateway.Worker (or set WORKER_IN_PROCESS=true).", WorkerLiveness.Window);
-            }
-            catch (NpgsqlException e)
-            {
-                log.LogWarning("Cannot tell whether a worker is alive: {Error}", e.Message);
-            }
+            if ((await liveness.ReadAsync(ct)).Count > 0) return true;
+            log.LogWarning("No worker is alive (no Hangfire heartbeat in the last {Window}): broadcasts are not fanned out and queued messages " +
+                "are not sent. Start Gateway.Worker (or set WORKER_IN_PROCESS=true).", WorkerLiveness.Window);
         }
+        catch (NpgsqlException e)
+        {
+            log.LogWarning("Cannot tell whether a worker is alive: {Error}", e.Message);
+        }
+        return false;
     }
 }
