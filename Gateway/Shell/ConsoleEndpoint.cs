@@ -6,5 +6,10 @@ public sealed class ConsoleEndpoint
 {
     public static readonly ConsoleEndpoint Instance = new();
 
-    public static bool Is(HttpContext http) => http.GetEndpoint()?.Metadata.GetMetadata<ConsoleEndpoint>() is not null;
+    /// <summary>A console endpoint, or an address that matches nothing asked for by a browser (it gets the console's 404
+    /// page; API clients and webhooks keep their problem+json answers).</summary>
+    public static bool Is(HttpContext http) => http.GetEndpoint() is { } endpoint
+        ? endpoint.Metadata.GetMetadata<ConsoleEndpoint>() is not null
+        : http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase)
+          && !http.Request.Path.StartsWithSegments("/api") && !http.Request.Path.StartsWithSegments("/webhooks");
 }
