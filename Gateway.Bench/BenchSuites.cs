@@ -14,5 +14,6 @@ public static class BenchSuites
         ["lessons"] = LessonsSuite.Suite,
         ["fanout"] = FanoutSuite.Suite,
         ["faults"] = Faults.FaultSuite.Suite,
+        ["console"] = ConsoleSuite.Suite,
     };
 }

@@ -62,7 +62,7 @@ public static class FanoutSuite
 
     // ---- The data ------------------------------------------------------------------------------------------------
 
-    private static async Task<long> LoadSubscribersAsync(string db, int count)
+    internal static async Task<long> LoadSubscribersAsync(string db, int count)
     {
         var random = new Random(42);
         var now = DateTime.UtcNow;
