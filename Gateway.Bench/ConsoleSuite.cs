@@ -109,7 +109,7 @@ public static partial class ConsoleSuite
     private const string SeedSql = """
         INSERT INTO outbound_messages (recipient, subscriber_id, body, encoding, segments, cost, priority, kind, not_before, expires_at,
                                        status, sent_at, created_at, status_at)
-        SELECT '+86139' || lpad((1 + (g * 7919) % @Subscribers)::text, 8, '0'), 1 + (g * 7919) % @Subscribers,
+        SELECT '+86139' || lpad((1 + (g::bigint * 7919) % @Subscribers)::text, 8, '0'), 1 + (g::bigint * 7919) % @Subscribers,
                CASE WHEN g % 4 = 0 THEN 'Reminder: wear a mask whenever you go out.' ELSE '防疫提醒：外出请全程戴好口罩。' END,
                CASE WHEN g % 4 = 0 THEN 'GSM-7' ELSE 'UCS-2' END, 1, 0.05,
                (CASE WHEN g % 50 = 0 THEN 0 WHEN g % 20 = 0 THEN 1 ELSE 2 END)::smallint, 'broadcast', t, t + interval '4 hours',

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.IO.Compression;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
@@ -124,6 +123,4 @@ public static class ConsoleShell
 
     /// <summary>The html lang attribute of the current request's language.</summary>
     public static string HtmlLanguage => ConsoleTexts.CurrentLanguage == ConsoleTexts.Zh ? "zh-CN" : "en";
-
-    public static string CultureName => CultureInfo.CurrentUICulture.Name;
 }
