@@ -35,6 +35,7 @@ public sealed class RunCommandTests
             Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
             Assert.True(File.Exists(Path.Combine(dataDirectory, "postmaster.pid")), "the cluster runs from LOCAL_POSTGRES_DIR");
             Assert.Contains("ADMIN_API_TOKEN not set", gateway.Output);
+            await SignInAsFirstAdminAsync(port, gateway);
 
             await gateway.InterruptAsync(TimeSpan.FromSeconds(60));
             Assert.False(File.Exists(Path.Combine(dataDirectory, "postmaster.pid")), "the cluster stops with the gateway");
@@ -67,5 +68,32 @@ public sealed class RunCommandTests
 
         Assert.Contains("[local] LOCAL_MODE=true", gateway.Output);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/simulator")).StatusCode);
+    }
+
+    /// <summary>The run command prints how to sign in to the console; the printed password (kept in .data/) works.</summary>
+    private static async Task SignInAsFirstAdminAsync(int port, GatewayProcess gateway)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        System.Text.RegularExpressions.Match line;
+        while (!(line = System.Text.RegularExpressions.Regex.Match(gateway.Output, @"\[local\] Console: .* as 'admin' with the password in (\S+): (\S+)")).Success)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no sign-in line printed:\n{gateway.Output}");
+            await Task.Delay(250);
+        }
+        var (file, password) = (line.Groups[1].Value, line.Groups[2].Value);
+        Assert.Equal(password, (await File.ReadAllTextAsync(file)).Trim());
+
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+        };
+        var form = await browser.GetStringAsync("/signin");
+        var token = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value);
+        var signIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["name"] = "admin", ["password"] = password, ["__RequestVerificationToken"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/")).StatusCode);
     }
 }
