@@ -80,7 +80,12 @@ public sealed class JobsDashboardTests(BroadcastApp app) : IClassFixture<Broadca
         var client = Client(Support.GatewayApp.AdminToken);
 
         var page = await client.GetStringAsync($"/hangfire/jobs/details/{jobId}");
-        var delete = await client.PostAsync($"/hangfire/jobs/actions/delete/{jobId}", null);
+        // What the dashboard's script does: the antiforgery token from the page's meta tags, in the header they name.
+        var header = System.Text.RegularExpressions.Regex.Match(page, "<meta name=\"csrf-header\" content=\"([^\"]+)\"").Groups[1].Value;
+        var csrf = System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(page, "<meta name=\"csrf-token\" content=\"([^\"]+)\"").Groups[1].Value);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/hangfire/jobs/actions/delete/{jobId}");
+        request.Headers.Add(header, csrf);
+        var delete = await client.SendAsync(request);
 
         Assert.Contains($"jobs/actions/delete/{jobId}", page);
         Assert.True(delete.IsSuccessStatusCode, $"{(int)delete.StatusCode}");

@@ -19,8 +19,9 @@ public static class AdminPolicies
     public const string Administer = "administer";
 
     /// <summary>
-    /// The scheme every policy uses: the bearer token when the request carries an Authorization header (or calls the
-    /// API without a staff cookie, so that a bare API call is answered "token required"), the staff cookie otherwise.
+    /// The scheme every policy uses: the bearer token when the request carries an Authorization header, the staff cookie
+    /// when it carries that; with neither, a console page asks for the cookie (its challenge is the sign-in page) and
+    /// everything else for the token (401 with the reason, as machine clients expect).
     /// </summary>
     public const string StaffOrToken = "staff-or-token";
 
@@ -41,10 +42,9 @@ public static class AdminPolicies
     }
 
     private static string SchemeOf(HttpContext http) =>
-        http.Request.Headers.Authorization.Count > 0
-        || http.Request.Path.StartsWithSegments("/api") && !http.Request.Cookies.ContainsKey(StaffCookie.Name)
-            ? BearerTokenHandler.SchemeName
-            : StaffCookie.Scheme;
+        http.Request.Headers.Authorization.Count > 0 ? BearerTokenHandler.SchemeName
+        : http.Request.Cookies.ContainsKey(StaffCookie.Name) || Shell.ConsoleEndpoint.Is(http) ? StaffCookie.Scheme
+        : BearerTokenHandler.SchemeName;
 
     /// <summary>Who is calling: name, roles, regions, and whether by sign-in or token.</summary>
     public static Caller Caller(this ClaimsPrincipal user) => Admin.Caller.From(user);
@@ -77,7 +77,7 @@ public sealed class BearerTokenHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var result = await HandleAuthenticateOnceSafeAsync();
-        var reason = result.Failure?.Message ?? "an Authorization: Bearer <token> header (or a console sign-in) is required";
+        var reason = result.Failure?.Message ?? "an Authorization: Bearer <token> header is required (or a console sign-in)";
         Response.Headers.WWWAuthenticate = "Bearer";
         await Results.Problem(statusCode: 401, title: "Unauthorized", detail: reason).ExecuteAsync(Context);
     }

@@ -46,14 +46,15 @@ public static class ConsoleShell
         services.AddDataProtection().SetApplicationName("outreach-gateway");
         services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource>((o, db) => o.XmlRepository = new DataProtectionKeys(db));
 
+        // Secure whenever the request came over https. Not "Always" like the sign-in cookie: antiforgery then refuses every
+        // request Kestrel sees as http, which is every request behind a proxy that ends TLS (and Hangfire's dashboard uses it too).
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = AntiforgeryCookie;
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
-        services.AddOptions<AntiforgeryOptions>().Configure<IOptions<GatewayOptions>>((o, gateway) =>
-            o.Cookie.SecurePolicy = StaffCookie.IsHttps(gateway.Value) ? CookieSecurePolicy.Always : CookieSecurePolicy.None);
 
         // Tokens in a page are encrypted afresh for every response, so compressing over https gives BREACH nothing to learn.
         services.AddResponseCompression(o =>
