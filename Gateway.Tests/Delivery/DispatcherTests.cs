@@ -125,7 +125,7 @@ public sealed class DispatcherTests(TwilioGatewayApp app) : IClassFixture<Twilio
         await using (var conn = await app.OpenDatabaseAsync())
         await using (var tx = await conn.BeginTransactionAsync())
         {
-            await app.Services.GetRequiredService<Subscribers>().OptOutAsync(conn, tx, subscriber, Subscribers.AllTopics, "STOP", ConsentChannel.Sms, CancellationToken.None);
+            await app.Services.GetRequiredService<ChangeConsent>().ApplyAsync(conn, tx, ConsentRule.StopEverything(subscriber, "STOP", ConsentChannel.Sms), CancellationToken.None);
             await tx.CommitAsync();
         }
         var confirmation = await QueueAsync(phone, "You will get no more messages. Reply START to rejoin.", MessageKinds.OptOutConfirmation, MessagePriority.Critical);

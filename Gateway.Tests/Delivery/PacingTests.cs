@@ -112,7 +112,8 @@ public sealed class PacingTests
             await conn.OpenAsync();
             await using var tx = await conn.BeginTransactionAsync();
             var last = await subscribers.FindOrCreateAsync(conn, tx, phones[^1], "zh", CancellationToken.None);
-            await subscribers.OptOutAsync(conn, tx, last, Gateway.Subscriptions.Subscribers.AllTopics, "STOP", Gateway.Subscriptions.ConsentChannel.Sms, CancellationToken.None);
+            await worker.Services.GetRequiredService<Gateway.Subscriptions.ChangeConsent>().ApplyAsync(conn, tx,
+                Gateway.Subscriptions.ConsentRule.StopEverything(last, "STOP", Gateway.Subscriptions.ConsentChannel.Sms), CancellationToken.None);
             await tx.CommitAsync();
         }
         await pass;

@@ -6,7 +6,11 @@ namespace Gateway.Tests.Inbound;
 public class KeywordParserTests
 {
     private static readonly KeywordLexicon Lexicon = KeywordLexicon.Load(Path.Combine(RepoPaths.Templates, "keywords.yaml"));
-    private static readonly KeywordParser Parser = new(Lexicon);
+    private static readonly Gateway.Templates.TopicCatalog Topics = new(Path.Combine(RepoPaths.Templates, "topics.yaml"));
+    private static readonly Gateway.Lessons.CourseCatalog Courses = new(RepoPaths.Templates);
+
+    // As the gateway builds it: a typo of JOIN / STOP is taken with a value only when the value names a topic or course.
+    private static readonly KeywordParser Parser = new(Lexicon, value => Topics.Resolve(value) is not null || Courses.Resolve(value) is not null);
 
     /// <summary>One row of the table. Language is checked only when given.</summary>
     public sealed record Case(string Label, string Body, Intent Intent, string? Argument = null, bool Fuzzy = false, MessageLanguage? Language = null)

@@ -4,7 +4,7 @@ namespace Gateway.Tests.Inbound;
 
 public sealed class RecentRepliesTests
 {
-    private static InboundSms Sms(int n, string provider = "twilio") => new(provider, $"SM{n:x32}", "+8613900000001", null, "HELP");
+    private static InboundMessage Sms(int n, string provider = "twilio") => new(provider, $"SM{n:x32}", "+8613900000001", null, "HELP", DateTimeOffset.UnixEpoch);
 
     [Fact]
     public void ARememberedAnswer_IsFoundAsARetry_WithItsReply_EvenNone()
@@ -13,8 +13,8 @@ public sealed class RecentRepliesTests
         replies.Remember(Sms(1), "Reply HELP for the menu");
         replies.Remember(Sms(2), null);
 
-        Assert.Equal(new InboundResult("Reply HELP for the menu", Duplicate: true), replies.Find(Sms(1)));
-        Assert.Equal(new InboundResult(null, Duplicate: true), replies.Find(Sms(2)));
+        Assert.Equal(new InboundAnswer("Reply HELP for the menu", Duplicate: true), replies.Find(Sms(1)));
+        Assert.Equal(new InboundAnswer(null, Duplicate: true), replies.Find(Sms(2)));
         Assert.Null(replies.Find(Sms(3)));
         Assert.Null(replies.Find(Sms(1, provider: "africastalking")));   // ids are the provider's own
     }

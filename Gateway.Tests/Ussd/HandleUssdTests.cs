@@ -21,13 +21,14 @@ public sealed class HandleUssdTests
         await using var db = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Timeout=2;Pooling=false");
         var clock = new FakeTimeProvider();
         var options = Options.Create(new GatewayOptions { DefaultLanguage = "en" });
-        var subscribers = new Subscribers(db, clock);
+        var consent = new ChangeConsent(clock);
+        var subscribers = new Subscribers(db, consent, clock);
         var courses = new CourseCatalog(RepoPaths.Templates);
-        var enrolments = new Enrolments(courses, subscribers, new Outbox(clock, Options.Create(new DeliveryOptions())),
+        var enrolments = new Enrolments(courses, new Outbox(clock, Options.Create(new DeliveryOptions())),
             new DailySchedule(Lessons.QuietHoursTests.Default, options), clock);
         var handle = new HandleUssd(UssdTestMenus.Real, new UssdSessions(db, clock, options),
-            new UssdActions(db, subscribers, new SubscriberPreferences(),
-                new DeleteSubscriberData(db, subscribers, clock, NullLogger<DeleteSubscriberData>.Instance),
+            new UssdActions(db, subscribers, consent, new SubscriberPreferences(),
+                new DeleteSubscriberData(db, consent, clock, NullLogger<DeleteSubscriberData>.Instance),
                 new OpenSupportRequest(clock, NullLogger<OpenSupportRequest>.Instance), courses, enrolments, NullLogger<UssdActions>.Instance),
             options, NullLogger<HandleUssd>.Instance);
 

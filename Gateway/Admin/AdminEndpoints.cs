@@ -52,8 +52,8 @@ public static class AdminEndpoints
                 language = profile.Language,
                 topics = profile.Topics,
                 region = profile.Region,
-                createdAt = Utc(profile.CreatedAt),
-                optedOutAt = Utc(profile.OptedOutAt),
+                createdAt = profile.CreatedAt,
+                optedOutAt = profile.OptedOutAt,
                 courses = (await positions.HandleAsync(e164!, ct)).Select(CoursePositionJson),
             });
     }
@@ -72,7 +72,7 @@ public static class AdminEndpoints
             scope = e.Scope,
             keyword = e.Keyword,
             channel = e.Channel,
-            occurredAt = Utc(e.OccurredAt),
+            occurredAt = e.OccurredAt,
         }));
     }
 
@@ -123,7 +123,7 @@ public static class AdminEndpoints
         nextLesson = e.LessonDue,
         lessons = course.Lessons.Count,
         channel = e.Channel,
-        enrolledAt = Utc(e.EnrolledAt),
+        enrolledAt = e.EnrolledAt,
     };
 
     private static object CoursePositionJson(CoursePosition p) => new
@@ -135,8 +135,8 @@ public static class AdminEndpoints
         lastLesson = p.LastLesson,
         lastLessonStatus = p.LastLessonStatus,
         channel = p.Channel,
-        enrolledAt = Utc(p.EnrolledAt),
-        completedAt = Utc(p.CompletedAt),
+        enrolledAt = p.EnrolledAt,
+        completedAt = p.CompletedAt,
     };
 
     // ---- Inbox ------------------------------------------------------------------------------------------------
@@ -156,11 +156,12 @@ public static class AdminEndpoints
                 id = m.Id,
                 phone = m.Phone,
                 body = m.Body,
-                receivedAt = Utc(m.ReceivedAt),
+                receivedAt = m.ReceivedAt,
                 intent = m.Intent,
                 reply = m.Reply,
-                handledAt = Utc(m.HandledAt),
+                handledAt = m.HandledAt,
                 provider = m.Provider,
+                media = m.Media.Select(x => new { url = x.Url, contentType = x.ContentType }),
             }),
             next,
         });
@@ -186,8 +187,8 @@ public static class AdminEndpoints
             status = r.Status,
             language = r.Language,
             message = r.Message,
-            createdAt = Utc(r.CreatedAt),
-            closedAt = Utc(r.ClosedAt),
+            createdAt = r.CreatedAt,
+            closedAt = r.ClosedAt,
             closedBy = r.ClosedBy,
         }));
     }
@@ -205,8 +206,4 @@ public static class AdminEndpoints
         var phone = Phone.Normalise(Uri.UnescapeDataString(raw), options.DefaultRegion);
         return phone.IsValid ? (phone.E164, null) : (null, Results.Problem(statusCode: 400, detail: $"phone: {phone.Error}"));
     }
-
-    private static DateTime Utc(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc);
-
-    private static DateTime? Utc(DateTime? t) => t is { } value ? Utc(value) : null;
 }

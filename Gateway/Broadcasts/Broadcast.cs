@@ -52,11 +52,11 @@ public sealed record Broadcast
 
     public IReadOnlyDictionary<string, string> Texts => JsonSerializer.Deserialize<Dictionary<string, string>>(Content)!;
 
-    public DateTimeOffset SendAtUtc => new(DateTime.SpecifyKind(SendAt, DateTimeKind.Utc));
+    public DateTimeOffset SendAtUtc => new(SendAt);
 
     /// <summary>When a one-off broadcast's messages are meant to go: its sendAt, or its approval if that came later.</summary>
     public DateTimeOffset StartAt => ApprovedAt is { } approved && approved > SendAt
-        ? new DateTimeOffset(DateTime.SpecifyKind(approved, DateTimeKind.Utc))
+        ? new DateTimeOffset(approved)
         : SendAtUtc;
 
     private const string SelectSql = """

@@ -214,7 +214,7 @@ public static class BroadcastEndpoints
 
     private static DateTimeOffset Local(DateTimeOffset at, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(at, zone);
 
-    private static DateTimeOffset Local(DateTime utc, TimeZoneInfo zone) => Local(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)), zone);
+    private static DateTimeOffset Local(DateTime utc, TimeZoneInfo zone) => Local(new DateTimeOffset(utc), zone);
 
     private static DateTimeOffset? Local(DateTime? utc, TimeZoneInfo zone) => utc is { } value ? Local(value, zone) : null;
 }

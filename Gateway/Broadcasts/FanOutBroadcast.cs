@@ -11,7 +11,7 @@ namespace Gateway.Broadcasts;
 public sealed record FanOutRun(long OccurrenceId, int Chunks, bool Finished);
 
 /// <summary>
-/// The fan-out: turns an occurrence of an approved broadcast into rows of outbound_messages, set-based, in ranges of
+/// The fan-out: turns an occurrence of an approved broadcast into messages in the outbound queue, set-based, in ranges of
 /// subscriber ids written on FANOUT_CONNECTIONS connections at once ("lanes", each taking every n-th range, so both
 /// of a small server's cores work). Each range is one transaction that locks its lane's cursor row, inserts the
 /// range's messages with one INSERT … SELECT (the audience and verdicts of <see cref="BroadcastAudience"/>), advances
@@ -22,7 +22,7 @@ public sealed record FanOutRun(long OccurrenceId, int Chunks, bool Finished);
 /// Safe to run twice, at once or after a crash: a cursor commits with its range's rows, and a second run waits for
 /// the lane's lock and carries on where the first stopped, so no range is written twice. That is why the insert has
 /// no ON CONFLICT DO NOTHING (speculative insertion made a 1M fan-out 30% slower, fanout bench suite): (occurrence,
-/// subscriber) stays unique in outbound_messages, so a bug that wrote a row twice would fail the range loudly instead.
+/// subscriber) stays unique in the queue, so a bug that wrote a row twice would fail the range loudly instead.
 /// A cancel locks every lane first (<see cref="CancelBroadcast"/>), so it waits for the ranges being written and
 /// then cancels their messages too.
 /// </para>
@@ -160,8 +160,8 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
     private sealed record Occurrence
     {
         public long Id { get; init; }
-        public DateTime OccurrenceAt { get; init; }
-        public DateTime DueAt { get; init; }
+        public DateTimeOffset OccurrenceAt { get; init; }
+        public DateTimeOffset DueAt { get; init; }
         public string Content { get; init; } = "{}";
         public string[] Topics { get; init; } = [];
         public string[] Regions { get; init; } = [];
@@ -222,23 +222,23 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
 
     private const string CountLanesSql = "SELECT count(*)::int FROM broadcast_fanout_lanes WHERE occurrence_id = @Id";
 
-    // The set-based producer contract of Outbox: prepared bodies per language, one NOTIFY. No ON CONFLICT: see the class summary.
-    private const string InsertChunkSql = $"""
+    // The audience's messages through the queue's set-based way in (Outbox.EnqueueRowsSql): prepared bodies per
+    // language, one NOTIFY per range. No ON CONFLICT: see the class summary.
+    private static readonly string InsertChunkSql = $"""
         WITH {BroadcastAudience.JudgedSql},
-        inserted AS (
-            INSERT INTO outbound_messages (recipient, subscriber_id, body, encoding, segments, cost, priority, kind,
-                                           broadcast_id, not_before, expires_at, created_at, status_at)
-            SELECT j.phone, j.id, b.body, b.encoding, b.segments, b.cost, @Priority, 'broadcast', @OccurrenceId,
-                   CASE WHEN j.verdict = 'deferred' THEN j.deferred_until ELSE @Due END,
-                   CASE WHEN j.verdict = 'deferred' THEN j.deferred_until ELSE @Due END + @Validity,
-                   @Now, @Now
+        chunk AS (
+            SELECT j.phone AS to_phone, j.id AS subscriber_id, b.body, b.encoding, b.segments, b.cost AS price,
+                   @Priority AS priority, 'broadcast' AS message_kind, @OccurrenceId AS broadcast_id, NULL::text AS idempotency_key,
+                   CASE WHEN j.verdict = 'deferred' THEN j.deferred_until ELSE @Due END AS due_at,
+                   CASE WHEN j.verdict = 'deferred' THEN j.deferred_until ELSE @Due END + @Validity AS valid_until,
+                   @Now AS queued_at
               FROM judged j
               JOIN unnest(@BodyLanguages, @Bodies, @Encodings, @Segments, @Costs) AS b (language, body, encoding, segments, cost)
                 ON b.language = j.language
-             WHERE j.verdict IN ('allowed', 'deferred')
-            RETURNING not_before)
+             WHERE j.verdict IN ('allowed', 'deferred')),
+        inserted AS ({Outbox.EnqueueRowsSql("chunk", skipDuplicates: false)})
         SELECT (SELECT count(*) FROM inserted) AS planned,
-               (SELECT count(*) FROM inserted WHERE not_before > @Due) AS deferred,
+               (SELECT count(*) FROM inserted WHERE due_at > @Due) AS deferred,
                count(*) FILTER (WHERE verdict = 'skipped_opted_out') AS skipped_opted_out,
                count(*) FILTER (WHERE verdict = 'skipped_invalid_number') AS skipped_invalid_number,
                count(*) FILTER (WHERE verdict = 'same_text') AS skipped_same_text
@@ -381,7 +381,7 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var occurrence = await conn.QuerySingleAsync<Occurrence>(new CommandDefinition(SelectOccurrenceSql, new { Id = occurrenceId }, cancellationToken: ct));
-        var due = new DateTimeOffset(DateTime.SpecifyKind(occurrence.DueAt, DateTimeKind.Utc));
+        var due = occurrence.DueAt;
         var heldForQuietHours = occurrence.DueAt > occurrence.OccurrenceAt;
         var texts = BroadcastTexts.Render(System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(occurrence.Content)!,
             gateway.Value.DefaultLanguage, outbox);

@@ -36,25 +36,8 @@ public sealed class FrequencyGuard(IOptions<BroadcastOptions> options, QuietHour
 
     public int MaxPerDay => options.Value.BulkMessagesPerDay;
 
-    /// <summary>The condition on outbound_messages m that makes a row count (see the class summary).</summary>
-    public const string CountedSql = """
-        m.priority > 0 AND (m.priority = 2 OR m.kind = 'broadcast')
-           AND m.status IN ('queued', 'sending', 'sent', 'delivered', 'undelivered', 'ambiguous')
-           AND m.not_before > @GuardDue - interval '24 hours' AND m.not_before < @GuardDue + interval '24 hours'
-        """;
-
-    /// <summary>
-    /// A LEFT JOIN LATERAL giving <c>guard (messages, latest, same_text)</c> for the subscriber aliased <c>s</c>: one
-    /// index seek per subscriber on (subscriber_id, not_before), bounded on both columns, so its cost follows the
-    /// audience, never the years of history behind it (about 0.7 s per million subscribers on the development machine;
-    /// scanning a chunk's id range instead was faster on an empty table but grew with every message ever sent).
-    /// </summary>
-    public const string RecentLateralSql = $"""
-        LEFT JOIN LATERAL (
-            SELECT count(*) AS messages, max(m.not_before) AS latest, coalesce(bool_or(m.body = ANY(@GuardBodies)), false) AS same_text
-              FROM outbound_messages m
-             WHERE m.subscriber_id = s.id AND {CountedSql}) AS guard ON true
-        """;
+    /// <summary>The messages that count, for the subscriber aliased <c>s</c>: <see cref="Delivery.OutboundHistory.RecentBulkLateralSql"/>.</summary>
+    public const string RecentLateralSql = Delivery.OutboundHistory.RecentBulkLateralSql;
 
     /// <summary>'same_text', 'deferred' or 'allowed' for the joined <c>guard</c> row (NULL when nothing counted). @GuardHold: false exempts (urgent).</summary>
     public const string VerdictSql = """
@@ -88,7 +71,7 @@ public sealed class FrequencyGuard(IOptions<BroadcastOptions> options, QuietHour
         {RecentLateralSql}
         """;
 
-    private sealed record CheckRow(bool SameText, string Verdict, DateTime? SendAt);
+    private sealed record CheckRow(bool SameText, string Verdict, DateTimeOffset? SendAt);
 
     /// <summary>
     /// The guard for one message to <paramref name="subscriberId"/>, due at <paramref name="due"/> with <paramref name="body"/>
@@ -102,7 +85,7 @@ public sealed class FrequencyGuard(IOptions<BroadcastOptions> options, QuietHour
         return row.Verdict switch
         {
             "same_text" => new GuardVerdict(true, due),
-            "deferred" => new GuardVerdict(false, new DateTimeOffset(DateTime.SpecifyKind(row.SendAt!.Value, DateTimeKind.Utc))),
+            "deferred" => new GuardVerdict(false, row.SendAt!.Value),
             _ => new GuardVerdict(false, due),
         };
     }

@@ -8,7 +8,7 @@ namespace Gateway.Broadcasts;
 /// <summary>
 /// A broadcast's counts, over all its occurrences (README "## Broadcasts" defines each):
 /// from the fan-out's records: skipped (opted out, invalid number, same text) and held (quiet hours, deferred);
-/// from its rows in outbound_messages grouped by status: planned, waiting, sent, delivered, failed, expired, canceled,
+/// from its messages in the outbound queue grouped by status: planned, waiting, sent, delivered, failed, expired, canceled,
 /// and those the dispatcher skipped at send time (opted out after the fan-out, invalid number). Of the failed,
 /// <paramref name="FailedUnconfirmed"/> were handed to the provider twice without an answer and not found there
 /// (error_code 'ambiguous_after_resend'): why a resident may have missed the notice.
@@ -35,19 +35,13 @@ public sealed class GetBroadcast(NpgsqlDataSource db, Delivery.Outbox outbox, IO
          ORDER BY occurrence_at DESC
         """;
 
-    private const string StatusCountsSql = """
-        SELECT status, count(*) AS messages, count(*) FILTER (WHERE error_code = 'ambiguous_after_resend') AS unconfirmed
-          FROM outbound_messages WHERE broadcast_id = ANY(@Occurrences) GROUP BY status
-        """;
-
     public async Task<BroadcastReport?> HandleAsync(long id, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var broadcast = await Broadcast.FindAsync(conn, null, id, ct);
         if (broadcast is null) return null;
         var occurrences = (await conn.QueryAsync<OccurrenceReport>(new CommandDefinition(OccurrencesSql, new { Id = id }, cancellationToken: ct))).AsList();
-        var statusCounts = (await conn.QueryAsync<(string Status, long Messages, long Unconfirmed)>(new CommandDefinition(StatusCountsSql,
-            new { Occurrences = occurrences.Select(o => o.Id).ToArray() }, cancellationToken: ct))).AsList();
+        var statusCounts = await Delivery.OutboundHistory.CountByStatusAsync(conn, occurrences.Select(o => o.Id).ToList(), ct);
         var byStatus = statusCounts.ToDictionary(r => r.Status, r => r.Messages);
         long Rows(params string[] statuses) => statuses.Sum(s => byStatus.GetValueOrDefault(s));
 

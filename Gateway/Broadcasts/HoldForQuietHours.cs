@@ -1,4 +1,3 @@
-using Dapper;
 using Npgsql;
 
 namespace Gateway.Broadcasts;
@@ -13,15 +12,9 @@ namespace Gateway.Broadcasts;
 /// so moving it would deliver yesterday's lesson beside today's. Between quiet hours starting and this job's next run (a minute, plus Hangfire's
 /// scheduling delay) bulk messages already due can still go out.
 /// </summary>
-public sealed class HoldForQuietHours(NpgsqlDataSource db, QuietHours quietHours, TimeProvider clock, ILogger<HoldForQuietHours> log)
+public sealed class HoldForQuietHours(NpgsqlDataSource db, Delivery.Outbox outbox, QuietHours quietHours, TimeProvider clock, ILogger<HoldForQuietHours> log)
 {
     public const string JobId = "broadcasts:quiet-hours";
-
-    private const string HoldSql = """
-        UPDATE outbound_messages
-           SET not_before = @Opens, expires_at = @Opens + (expires_at - not_before)
-         WHERE status = 'queued' AND priority = 2 AND not_before < @Opens AND expires_at > @Now
-        """;
 
     /// <summary>Returns how many messages were held.</summary>
     public async Task<int> RunAsync(CancellationToken ct)
@@ -30,7 +23,7 @@ public sealed class HoldForQuietHours(NpgsqlDataSource db, QuietHours quietHours
         if (!quietHours.IsQuiet(now)) return 0;
         var opens = quietHours.NextAllowed(now);
         await using var conn = await db.OpenConnectionAsync(ct);
-        var held = await conn.ExecuteAsync(new CommandDefinition(HoldSql, new { Opens = opens, Now = now }, cancellationToken: ct));
+        var held = await outbox.HoldBulkUntilAsync(conn, opens, ct);
         if (held > 0) log.LogInformation("Quiet hours ({Window}): {Held} bulk messages wait until {Opens:u}", quietHours, held, opens);
         return held;
     }

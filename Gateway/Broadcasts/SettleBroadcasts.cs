@@ -18,12 +18,12 @@ public sealed class SettleBroadcasts(NpgsqlDataSource db, ScheduleBroadcast sche
     /// <summary>A start this late is taken as lost; Hangfire's own delay for a due job is seconds.</summary>
     public static readonly TimeSpan LostAfter = TimeSpan.FromMinutes(2);
 
-    private const string FinishSql = """
+    private static readonly string FinishSql = $"""
         UPDATE broadcasts b
            SET status = 'sent', finished_at = @Now
          WHERE b.status = 'sending' AND b.repeat_cron IS NULL
            AND NOT EXISTS (SELECT 1 FROM broadcast_occurrences o WHERE o.broadcast_id = b.id AND o.status = 'fanning_out')
-           AND NOT EXISTS (SELECT 1 FROM outbound_messages m WHERE m.broadcast_id = b.id AND m.status IN ('queued', 'sending', 'ambiguous'))
+           AND NOT {Delivery.OutboundHistory.AnyUnsettledSql("b.id")}
         RETURNING b.id
         """;
 

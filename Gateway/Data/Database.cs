@@ -8,8 +8,7 @@ public static class Database
     /// <summary>One NpgsqlDataSource (one pool) for the process; every slice opens connections from it.</summary>
     public static IServiceCollection AddGatewayDatabase(this IServiceCollection services, string connectionString)
     {
-        // snake_case columns map onto PascalCase properties without aliases in every query.
-        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        UseDapperConventions();
         services.AddNpgsqlDataSource(connectionString, builder =>
         {
             builder.Name = "gateway";
@@ -28,5 +27,13 @@ public static class Database
         services.AddSingleton<DatabaseMigrator>();
         services.AddHostedService<DatabaseStartup>();
         return services;
+    }
+
+    /// <summary>Dapper is the one parameter binder and row mapper. Process-wide; safe to call more than once.</summary>
+    public static void UseDapperConventions()
+    {
+        // snake_case columns map onto PascalCase properties without aliases in every query.
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        SqlMapper.AddTypeHandler(new UtcTimestamps());
     }
 }

@@ -92,10 +92,10 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     public Task WarmUpAsync(CancellationToken ct) => provider.WarmUpAsync(ct);
 
     private sealed record Claimed(long Id, string Status, string Recipient, string Body, string Encoding, int Segments,
-        short Priority, string Kind, DateTime ExpiresAt, short Attempts, long PassId)
+        short Priority, string Kind, DateTimeOffset ExpiresAt, short Attempts, long PassId)
     {
         public OutgoingSms ToSms() => new(Id, Recipient, Body, Encoding == "GSM-7" ? SmsEncoding.Gsm7 : SmsEncoding.Ucs2, Segments,
-            new DateTimeOffset(DateTime.SpecifyKind(ExpiresAt, DateTimeKind.Utc)));
+            ExpiresAt);
     }
 
     // Opt-out and bad numbers are checked here, at claim time, not when the row was queued: a STOP that arrives
@@ -372,7 +372,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                     var retryAt = now + (r.RetryAfter ?? Backoff(m.Attempts)) + Jitter(r.RetryAfter is null ? TimeSpan.Zero : TimeSpan.FromSeconds(1));
                     if (r.RetryAfter is { } after) pause = pause is { } p && p > after ? p : after;
                     var status = m.Attempts >= MaxAttempts ? OutboundStatus.Failed
-                        : retryAt >= new DateTimeOffset(DateTime.SpecifyKind(m.ExpiresAt, DateTimeKind.Utc)) ? OutboundStatus.Expired
+                        : retryAt >= m.ExpiresAt ? OutboundStatus.Expired
                         : OutboundStatus.Queued;
                     var reason = status == OutboundStatus.Failed ? $"gave up after {m.Attempts} attempts: {r.Reason}" : r.Reason;
                     rows.Add((m.Id, status, null, r.Code, reason, status == OutboundStatus.Queued ? retryAt.UtcDateTime : null));

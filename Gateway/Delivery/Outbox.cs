@@ -25,20 +25,16 @@ public sealed record OutboundMessage(string To, string Body, string Kind, Messag
 public sealed record PreparedBody(string Body, string Encoding, int Segments, decimal Cost);
 
 /// <summary>
-/// The one way into the outbound queue. Everything the gateway sends, except a reply given inline to a webhook,
-/// is a row in outbound_messages written through here (or by a set-based INSERT that follows the contract below),
-/// in the producer's own transaction, so the message exists exactly when the producer's change commits.
-/// <para>
-/// Set-based producers (a broadcast to a million numbers) write rows with one INSERT … SELECT instead of calling
-/// <see cref="EnqueueAsync"/> per row. The column contract:
-/// recipient (E.164), subscriber_id, body/encoding/segments/cost from <see cref="Prepare"/> (once per distinct body),
-/// priority (<see cref="MessagePriority"/> as smallint), kind (<see cref="MessageKinds"/>), broadcast_id,
-/// dedupe_key (or NULL), not_before, expires_at (<see cref="ExpiresAt"/>), created_at = status_at = now;
-/// leave status to its default 'queued'. (broadcast_id, subscriber_id) and dedupe_key are unique: a producer that may
-/// write a row again ends with ON CONFLICT DO NOTHING, so a re-run inserts nothing twice; one whose own bookkeeping
-/// already rules that out (the broadcast fan-out's cursor) leaves it off, since it made 1M rows 30% slower to write.
-/// Then call <see cref="NotifyAsync"/> once.
-/// </para>
+/// The one way into the outbound queue: everything the gateway sends, except a reply given inline to a webhook, is a
+/// row of outbound_messages written here, in the producer's own transaction, so the message exists exactly when the
+/// producer's change commits. Only the Delivery slice names that table's columns (a test checks every other file):
+/// <list type="bullet">
+/// <item>one message: <see cref="EnqueueAsync"/>;</item>
+/// <item>a set (a broadcast to a million numbers, today's lessons and tips): <see cref="EnqueueRowsSql"/>, an
+/// INSERT … SELECT over the producer's rows, which the producer runs as a CTE of its own statement, then
+/// <see cref="NotifyAsync"/> once.</item>
+/// </list>
+/// Reading the queue (statuses, recent messages) goes through <see cref="OutboundHistory"/>.
 /// </summary>
 public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions> options)
 {
@@ -106,6 +102,30 @@ public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions>
         return row.Id;
     }
 
+    /// <summary>
+    /// A set of messages as one INSERT … SELECT, to embed as a CTE (<c>queued AS ({EnqueueRowsSql("rows", …)})</c>).
+    /// <paramref name="rows"/> names a CTE or subquery of the producer with these columns, the queue's request:
+    /// <c>to_phone</c> (E.164), <c>subscriber_id</c>, <c>body</c>, <c>encoding</c>, <c>segments</c>, <c>price</c> (all four
+    /// from <see cref="Prepare"/>, once per distinct text), <c>priority</c> (<see cref="MessagePriority"/> as smallint),
+    /// <c>message_kind</c> (<see cref="MessageKinds"/>), <c>broadcast_id</c>, <c>idempotency_key</c> (unique, or NULL),
+    /// <c>due_at</c>, <c>valid_until</c> (<see cref="ExpiresAt"/>) and <c>queued_at</c> (now).
+    /// It returns <c>id, subscriber_id, idempotency_key, due_at</c> for each row written.
+    /// <para>
+    /// (broadcast_id, subscriber_id) and idempotency keys are unique: a producer that may offer a row again passes
+    /// <paramref name="skipDuplicates"/> (ON CONFLICT DO NOTHING), so a re-run writes nothing twice; one whose own
+    /// bookkeeping rules that out (the broadcast fan-out's cursor) does not, since it made 1M rows 30% slower to write.
+    /// </para>
+    /// </summary>
+    public static string EnqueueRowsSql(string rows, bool skipDuplicates) => $"""
+        INSERT INTO outbound_messages (recipient, subscriber_id, body, encoding, segments, cost, priority, kind,
+                                       broadcast_id, dedupe_key, not_before, expires_at, created_at, status_at)
+        SELECT r.to_phone, r.subscriber_id, r.body, r.encoding, r.segments, r.price, r.priority, r.message_kind,
+               r.broadcast_id, r.idempotency_key, r.due_at, r.valid_until, r.queued_at, r.queued_at
+          FROM {rows} r
+        {(skipDuplicates ? "ON CONFLICT DO NOTHING" : "")}
+        RETURNING id, subscriber_id, dedupe_key AS idempotency_key, not_before AS due_at
+        """;
+
     /// <summary>Wakes the dispatchers when the caller's transaction commits: once after a set-based INSERT.</summary>
     public static Task NotifyAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CancellationToken ct) =>
         conn.ExecuteAsync(new CommandDefinition("SELECT pg_notify('outbound_messages', '')", transaction: tx, cancellationToken: ct));
@@ -133,6 +153,24 @@ public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions>
     /// <summary>Cancels the given rows if no dispatcher has claimed them yet. Returns how many were canceled.</summary>
     public Task<int> CancelAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IReadOnlyCollection<long> ids, CancellationToken ct) =>
         conn.ExecuteAsync(new CommandDefinition(CancelSql, new { Ids = ids.ToArray(), Now = clock.GetUtcNow() }, tx, cancellationToken: ct));
+
+    // Queued bulk messages (priority Bulk) due before the quiet hours end wait for that end, keeping their validity;
+    // one already past its validity is left to expire.
+    private const string HoldBulkSql = """
+        UPDATE outbound_messages
+           SET not_before = @Opens, expires_at = @Opens + (expires_at - not_before)
+         WHERE status = 'queued' AND priority = 2 AND not_before < @Opens AND expires_at > @Now
+        """;
+
+    /// <summary>The quiet-hours backstop's move (Broadcasts/HoldForQuietHours): returns how many messages wait.</summary>
+    public Task<int> HoldBulkUntilAsync(NpgsqlConnection conn, DateTimeOffset opens, CancellationToken ct) =>
+        conn.ExecuteAsync(new CommandDefinition(HoldBulkSql, new { Opens = opens, Now = clock.GetUtcNow() }, cancellationToken: ct));
+
+    private const string DeleteForRecipientSql = "DELETE FROM outbound_messages WHERE recipient = @Phone";
+
+    /// <summary>"Delete my data": every message queued for or sent to the number. Returns how many rows went.</summary>
+    public static Task<int> DeleteForRecipientAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string phone, CancellationToken ct) =>
+        conn.ExecuteAsync(new CommandDefinition(DeleteForRecipientSql, new { Phone = phone }, tx, cancellationToken: ct));
 
     [GeneratedRegex(@"^\+[1-9][0-9]{6,14}$")]
     private static partial Regex E164();

@@ -75,8 +75,8 @@ public sealed class ReconcileDeliveries(NpgsqlDataSource db, ISmsProvider provid
           FROM taken GROUP BY worker
         """;
 
-    private sealed record Doubt(long Id, string Recipient, string Body, string Encoding, int Segments, DateTime ExpiresAt,
-        short Resends, DateTime? SentAt, DateTime CreatedAt);
+    private sealed record Doubt(long Id, string Recipient, string Body, string Encoding, int Segments, DateTimeOffset ExpiresAt,
+        short Resends, DateTimeOffset? SentAt, DateTimeOffset CreatedAt);
 
     // claimed_until is this pass's hold on the rows while it asks, so two workers never ask about one row.
     private const string ClaimDoubtsSql = """
@@ -206,8 +206,8 @@ public sealed class ReconcileDeliveries(NpgsqlDataSource db, ISmsProvider provid
 
     private async Task<Answer> AnswerAsync(Doubt d, CancellationToken ct)
     {
-        var expiresAt = new DateTimeOffset(DateTime.SpecifyKind(d.ExpiresAt, DateTimeKind.Utc));
-        var since = new DateTimeOffset(DateTime.SpecifyKind(d.SentAt ?? d.CreatedAt, DateTimeKind.Utc)) - ClockSlack;
+        var expiresAt = d.ExpiresAt;
+        var since = (d.SentAt ?? d.CreatedAt) - ClockSlack;
         var sms = new OutgoingSms(d.Id, d.Recipient, d.Body, d.Encoding == "GSM-7" ? SmsEncoding.Gsm7 : SmsEncoding.Ucs2, d.Segments, expiresAt);
         var now = clock.GetUtcNow();
         return await AskAsync(sms, since, ct) switch

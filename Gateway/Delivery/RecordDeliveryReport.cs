@@ -41,7 +41,7 @@ public sealed class RecordDeliveryReport(NpgsqlDataSource db, Subscribers subscr
     /// <summary>New provider messages for one row after "undelivered" with a retryable code (30003, 30008).</summary>
     public const int MaxResends = 2;
 
-    private sealed record Row(long Id, string Status, short ReportRank, short Resends, DateTime ExpiresAt, string Recipient, string? ProviderMessageId);
+    private sealed record Row(long Id, string Status, short ReportRank, short Resends, DateTimeOffset ExpiresAt, string Recipient, string? ProviderMessageId);
 
     private const string SelectByProviderIdSql = """
         SELECT id, status, report_rank, resends, expires_at, recipient, provider_message_id
@@ -108,7 +108,7 @@ public sealed class RecordDeliveryReport(NpgsqlDataSource db, Subscribers subscr
         }
         if (report.Rank <= row.ReportRank) return ReportResult.Stale;
 
-        var expiresAt = new DateTimeOffset(DateTime.SpecifyKind(row.ExpiresAt, DateTimeKind.Utc));
+        var expiresAt = row.ExpiresAt;
         var resendAt = now + ResendDelay(row.Resends);
         var resend = report.Problem == ReportProblem.Retryable && row.Resends < MaxResends && resendAt < expiresAt;
         var status = resend ? OutboundStatus.Queued

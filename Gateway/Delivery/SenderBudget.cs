@@ -42,9 +42,9 @@ public sealed class SenderBudget(NpgsqlDataSource db)
     public async Task<DateTimeOffset> ReserveAsync(string sender, int segments, TimeSpan interval, DateTimeOffset now, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var first = await conn.QuerySingleAsync<DateTime>(new CommandDefinition(ReserveSql,
+        var first = await conn.QuerySingleAsync<DateTimeOffset>(new CommandDefinition(ReserveSql,
             new { Sender = sender, Now = now, Span = interval * segments }, cancellationToken: ct));
-        return new DateTimeOffset(DateTime.SpecifyKind(first, DateTimeKind.Utc));
+        return first;
     }
 
     private const string NextSlotSql = "SELECT next_slot_at FROM sender_budgets WHERE sender = @Sender";
@@ -53,8 +53,7 @@ public sealed class SenderBudget(NpgsqlDataSource db)
     public async Task<DateTimeOffset?> NextSlotAsync(string sender, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var next = await conn.QuerySingleOrDefaultAsync<DateTime?>(new CommandDefinition(NextSlotSql, new { Sender = sender }, cancellationToken: ct));
-        return next is { } n ? new DateTimeOffset(DateTime.SpecifyKind(n, DateTimeKind.Utc)) : null;
+        return await conn.QuerySingleOrDefaultAsync<DateTimeOffset?>(new CommandDefinition(NextSlotSql, new { Sender = sender }, cancellationToken: ct));
     }
 
     private const string PauseSql = """

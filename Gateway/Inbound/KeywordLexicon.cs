@@ -13,6 +13,9 @@ public sealed record KeywordLexicon
     public WordLists? AllWords { get; init; }
     public WordLists? LanguageNames { get; init; }
 
+    /// <summary>Ordinary English words and names one typo away from a keyword ("john", "joint", "top"): never read as that keyword.</summary>
+    public List<string>? NotTypos { get; init; }
+
     /// <summary>Keyed by the snake_case intent name: opt_out_all, join, my_data, ...</summary>
     public Dictionary<string, IntentWords>? Intents { get; init; }
 
@@ -109,6 +112,7 @@ public sealed record KeywordLexicon
         Check(AllWords?.Zh, "all_words.zh", Shape.ChineseWord);
         Check(LanguageNames?.En, "language_names.en", Shape.LanguageName, required: true, command: true);
         Check(LanguageNames?.Zh, "language_names.zh", Shape.LanguageName, required: true, command: true);
+        Check(NotTypos, "not_typos", Shape.EnglishWord);
 
         if (Intents is null)
         {

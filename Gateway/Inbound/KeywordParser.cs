@@ -8,9 +8,13 @@ namespace Gateway.Inbound;
 /// <remarks>
 /// The words live in templates/keywords.yaml, whose header explains the rules in plain language. In order:
 /// 1 crisis words anywhere; 2 free-text phrases anywhere, unless negated; 3 a keyword at the start of the
-/// message; 4 a Chinese keyword mid-message, unless negated; 5 one typo in an English keyword; else Unknown.
+/// message; 4 a Chinese keyword mid-message, unless negated; 5 one typo in an English keyword, when the message is
+/// the keyword alone or the keyword and a value that means something (a topic, a course, an hour), and the word is not
+/// an ordinary word or name (not_typos); else Unknown.
 /// </remarks>
-public sealed partial class KeywordParser(KeywordLexicon lexicon)
+/// <param name="namesTopicOrCourse">Whether a value after JOIN / STOP names a topic or course (the catalogs decide);
+/// a typo of those keywords is accepted with a value only then. Null: never.</param>
+public sealed partial class KeywordParser(KeywordLexicon lexicon, Func<string, bool>? namesTopicOrCourse = null)
 {
     private enum Place { Latin, HanStart, HanAnywhere, Exact }
 
@@ -78,7 +82,7 @@ public sealed partial class KeywordParser(KeywordLexicon lexicon)
             if (HasUnnegatedHan(compactCommand, entry.Word))
                 return Result(new Match(AloneMeaning(entry.Intent), entry.Value, entry.Word));
 
-        // 5. One typo in an English keyword: the router confirms before acting because Fuzzy is set.
+        // 5. One typo in an English keyword: the reply says how it was read, because Fuzzy is set.
         return Result(OneTypoAway(command), fuzzy: true);
     }
 
@@ -127,8 +131,8 @@ public sealed partial class KeywordParser(KeywordLexicon lexicon)
     private Match? OneTypoAway(string command)
     {
         string head = LeadingLatinLetters(command);
-        if (head.Length == 0 || _t.Latin.ContainsKey(head))
-            return null;   // an exact keyword that failed ("end of the week") is not retried as a typo
+        if (head.Length == 0 || _t.Latin.ContainsKey(head) || _t.NotTypos.Contains(head))
+            return null;   // an exact keyword that failed ("end of the week") is not retried; "John", "joint", "top" are words
 
         // Accept only when exactly ONE keyword is that close: with two we cannot say "Did you mean X?".
         var close = _t.Fuzzy.Where(e => Math.Abs(e.Word.Length - head.Length) <= 1 && OptimalStringAlignmentDistance(head, e.Word) == 1).ToList();
@@ -137,7 +141,18 @@ public sealed partial class KeywordParser(KeywordLexicon lexicon)
         var entry = close[0];
         if (entry.Place == Place.Exact)   // a language name ("ENGLSH") must still be the whole message
             return head.Length == command.Length ? new Match(entry.Intent, entry.Value, entry.Word) : null;
-        return WithValue(entry, command[head.Length..]);
+
+        // The keyword alone ("STPO", "STPO please"), or with a value that means something ("JIOn tips", "TIEM 19"): a
+        // sentence that merely starts with a near-keyword ("Joint pain since Monday", "Jon Cruz") is not a command.
+        var match = WithValue(entry, command[head.Length..]);
+        if (match is null || TrimEdges(command[head.Length..]).Length == 0)
+            return match;
+        return match.Intent switch
+        {
+            Intent.Join or Intent.Leave => match.Argument is { } topic && namesTopicOrCourse?.Invoke(topic) == true ? match : null,
+            Intent.Language or Intent.Time => match.Argument is null ? null : match,
+            _ => match,   // "STPO STOP": the keyword repeated, which means it alone
+        };
     }
 
     private Match? OnlySymbols(string text)
@@ -368,6 +383,7 @@ public sealed partial class KeywordParser(KeywordLexicon lexicon)
         public readonly List<Entry> HanByLength = [];                // longest first: 取消订阅 before 取消
         public readonly List<Entry> HanAnywhere = [];                // in Priority order
         public readonly List<Entry> Fuzzy = [];                      // English words of 4+ letters
+        public readonly HashSet<string> NotTypos = [];               // ordinary words and names near a keyword
         public readonly Dictionary<string, string> LanguageCodes = [];
         public readonly List<string> Fillers = [];                   // longest first: 谢谢你 before 谢谢
         public readonly List<string> SentenceEndings = [];
@@ -416,6 +432,7 @@ public sealed partial class KeywordParser(KeywordLexicon lexicon)
             LatinNegations.UnionWith(Words(lexicon.Negations?.En));
             HanNegations.AddRange(Words(lexicon.Negations?.Zh));
             AllWords.UnionWith(Words(lexicon.AllWords?.En).Concat(Words(lexicon.AllWords?.Zh)));
+            NotTypos.UnionWith(Words(lexicon.NotTypos));
         }
 
         private static IEnumerable<string> Words(IEnumerable<string>? list) =>

@@ -4,7 +4,9 @@ using Npgsql;
 namespace Gateway.Inbound;
 
 /// <summary>An inbound message as officials read it in the inbox. The full number: they follow up by phone.</summary>
-public sealed record InboxMessage(long Id, string Phone, string Body, DateTime ReceivedAt, string? Intent, string? Reply, DateTime? HandledAt, string Provider);
+/// <param name="Media">What came with it (MMS): links to the provider's copies, with their types.</param>
+public sealed record InboxMessage(long Id, string Phone, string Body, DateTime ReceivedAt, string? Intent, string? Reply, DateTime? HandledAt, string Provider,
+    IReadOnlyList<InboundMedia> Media);
 
 /// <summary>Inbound messages, newest first by arrival, a page at a time (before = the last id of the previous page).</summary>
 public sealed class ListInbox(NpgsqlDataSource db)
@@ -12,7 +14,7 @@ public sealed class ListInbox(NpgsqlDataSource db)
     public const int MaxPage = 500;
 
     private const string SelectAllSql = """
-        SELECT id, from_phone AS phone, body, received_at, intent, reply, handled_at, provider
+        SELECT id, from_phone AS phone, body, received_at, intent, reply, handled_at, provider, media_urls, media_types
           FROM inbound_messages
          WHERE (@Before::bigint IS NULL OR (received_at, id) < (SELECT b.received_at, b.id FROM inbound_messages b WHERE b.id = @Before))
          ORDER BY received_at DESC, id DESC
@@ -22,7 +24,7 @@ public sealed class ListInbox(NpgsqlDataSource db)
     // Newest first along inbound_messages_received, keeping the matching rows: no index on intent or handled_at, so
     // that handling a message stays a HOT update (migration 0011).
     private const string SelectUnhandledSql = """
-        SELECT id, from_phone AS phone, body, received_at, intent, reply, handled_at, provider
+        SELECT id, from_phone AS phone, body, received_at, intent, reply, handled_at, provider, media_urls, media_types
           FROM inbound_messages
          WHERE (intent = 'unknown' OR handled_at IS NULL)
            AND (@Before::bigint IS NULL OR (received_at, id) < (SELECT b.received_at, b.id FROM inbound_messages b WHERE b.id = @Before))
@@ -34,8 +36,23 @@ public sealed class ListInbox(NpgsqlDataSource db)
     public async Task<IReadOnlyList<InboxMessage>> HandleAsync(bool unhandled, long? before, int limit, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<InboxMessage>(new CommandDefinition(unhandled ? SelectUnhandledSql : SelectAllSql,
+        var rows = await conn.QueryAsync<Row>(new CommandDefinition(unhandled ? SelectUnhandledSql : SelectAllSql,
             new { Before = before, Limit = limit }, cancellationToken: ct));
-        return rows.AsList();
+        return rows.Select(r => new InboxMessage(r.Id, r.Phone, r.Body, r.ReceivedAt, r.Intent, r.Reply, r.HandledAt, r.Provider,
+            InboundMediaColumns.Read(r.MediaUrls, r.MediaTypes))).ToList();
+    }
+
+    private sealed class Row
+    {
+        public long Id { get; init; }
+        public string Phone { get; init; } = "";
+        public string Body { get; init; } = "";
+        public DateTime ReceivedAt { get; init; }
+        public string? Intent { get; init; }
+        public string? Reply { get; init; }
+        public DateTime? HandledAt { get; init; }
+        public string Provider { get; init; } = "";
+        public string[]? MediaUrls { get; init; }
+        public string[]? MediaTypes { get; init; }
     }
 }

@@ -14,21 +14,21 @@ public sealed class RecentReplies
     /// reply were a long one), minutes of traffic on a normal day and seconds at full load.</summary>
     public const int GenerationSize = 20_000;
 
-    private volatile ConcurrentDictionary<(string Provider, string MessageId), InboundResult> _current = new();
-    private volatile ConcurrentDictionary<(string Provider, string MessageId), InboundResult> _previous = new();
+    private volatile ConcurrentDictionary<(string Provider, string MessageId), InboundAnswer> _current = new();
+    private volatile ConcurrentDictionary<(string Provider, string MessageId), InboundAnswer> _previous = new();
     private int _count;
 
     /// <summary>The answer given to this message, marked as a retry; null when this process does not know it.</summary>
-    public InboundResult? Find(InboundSms sms)
+    public InboundAnswer? Find(InboundMessage message)
     {
-        var key = (sms.Provider, sms.ProviderMessageId);
+        var key = (message.Provider, message.ProviderMessageId);
         return _current.TryGetValue(key, out var answer) || _previous.TryGetValue(key, out answer) ? answer : null;
     }
 
     /// <summary>Call after the message's handling committed (or was found committed).</summary>
-    public void Remember(InboundSms sms, string? reply)
+    public void Remember(InboundMessage message, string? reply)
     {
-        if (!_current.TryAdd((sms.Provider, sms.ProviderMessageId), new InboundResult(reply, Duplicate: true)))
+        if (!_current.TryAdd((message.Provider, message.ProviderMessageId), new InboundAnswer(reply, Duplicate: true)))
             return;
         // The oldest generation is dropped whole: no per-entry bookkeeping on every message. Exactly one caller sees
         // the count reach the size; messages added meanwhile to the generation it retires are still found there.

@@ -1,15 +1,11 @@
 using System.Collections.Concurrent;
-using Gateway.Subscriptions;
 
 namespace Gateway.Inbound;
 
-/// <summary>A sender's record as the router decides from it: the subscriber and their topic keys, sorted ordinally.</summary>
-public sealed record InboundSender(Subscriber Subscriber, IReadOnlyList<string> Topics);
-
 /// <summary>
-/// The records of senders whose last message changed nothing, by phone: a message from such a number is stored and
-/// handled in one round trip. Every use is checked against the database in the same transaction (the router's guard),
-/// so an entry made stale by another process or slice only costs the slower path, never a wrong decision.
+/// The records of the latest senders as their last message left them, by phone: a message from such a number takes
+/// <see cref="InboundFastPath"/>. Every use is checked against the database in the same transaction (the fast path's
+/// guard), so an entry made stale by another process or slice only costs the normal path, never a wrong decision.
 /// </summary>
 public sealed class SenderCache
 {

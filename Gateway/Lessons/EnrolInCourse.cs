@@ -21,7 +21,7 @@ public enum EnrolmentResult
 /// opted out: enrolling is an opt-in to the course's lessons, and an official cannot give that for someone who never
 /// wrote to us, nor overrule a STOP. Ledgered as an opt-in with channel 'api' and the official's name.
 /// </summary>
-public sealed class EnrolInCourse(NpgsqlDataSource db, Enrolments enrolments)
+public sealed class EnrolInCourse(NpgsqlDataSource db, Enrolments enrolments, ChangeConsent consent)
 {
     private const string SelectSubscriberForUpdateSql = """
         SELECT id, phone, language, status, region, created_at, opted_out_at
@@ -41,7 +41,8 @@ public sealed class EnrolInCourse(NpgsqlDataSource db, Enrolments enrolments)
         var before = (await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: true, ct)).In(course.Key);
         if (before is { IsCompleted: false }) return (EnrolmentResult.Already, before);
 
-        await Enrolments.ExecuteAsync(conn, tx, enrolments.EnrolCommands(subscriber, course, ConsentChannel.Api, $"enrolled by {official}"), ct);
+        await enrolments.ApplyAsync(conn, tx, new CourseChange(subscriber.Id) { Enrol = course.Key }, ConsentChannel.Api, ct);
+        await consent.ApplyAsync(conn, tx, ConsentRule.JoinCourse(subscriber, [], [], course.ConsentScope, $"enrolled by {official}", ConsentChannel.Api), ct);
         var after = (await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: false, ct)).In(course.Key);
         await tx.CommitAsync(ct);
         return (EnrolmentResult.Enrolled, after);

@@ -1,7 +1,6 @@
 using Dapper;
-using Gateway.Data;
 using Gateway.Delivery;
-using Gateway.Subscriptions;
+using Gateway.Data;
 using Npgsql;
 
 namespace Gateway.Lessons;
@@ -14,26 +13,24 @@ public static class LessonKinds
 }
 
 /// <summary>
-/// The enrolment store: reading a learner, and the statements that enrol, leave, and send a lesson on request.
-/// The statements are returned rather than run, so the inbound webhook can send them in its one batch with the
-/// message's reply; the USSD menu and the admin API run them in a transaction with <see cref="ExecuteAsync"/>.
-/// Every consent change (enrol = opt-in, leave = opt-out, scope 'course:&lt;key&gt;') is ledgered in the same batch.
+/// The enrolment store: reading a learner, deciding the lesson NEXT and REPEAT send, and carrying out a
+/// <see cref="CourseChange"/> in the caller's transaction (the inbound pipeline, the USSD menu, the admin API). A decision
+/// is made from enrolments read with <c>lockRows</c>, so nothing (the planner, a second NEXT) moves them before it commits.
 /// The planner (<see cref="QueueDueLessons"/>) moves positions set-based, by the same rule (<see cref="Enrolment"/>).
 /// </summary>
-public sealed class Enrolments(CourseCatalog courses, Subscribers subscribers, Outbox outbox, DailySchedule schedule, TimeProvider clock)
+public sealed class Enrolments(CourseCatalog courses, Outbox outbox, DailySchedule schedule, TimeProvider clock)
 {
-    private const string SelectLearnerSql = """
+    private static readonly string SelectLearnerSql = $"""
         SELECT delivery_hour::int FROM subscribers WHERE id = @SubscriberId;
         SELECT e.id, e.subscriber_id, e.course, e.channel, e.enrolled_at, e.next_lesson::int AS next_lesson,
-               e.last_lesson::int AS last_lesson, e.last_message_id, m.status AS last_message_status,
+               e.last_lesson::int AS last_lesson, e.last_message_id, {OutboundHistory.StatusOfSql("e.last_message_id")} AS last_message_status,
                e.last_sent_at, e.completed_at
           FROM enrolments e
-          LEFT JOIN outbound_messages m ON m.id = e.last_message_id
          WHERE e.subscriber_id = @SubscriberId
          ORDER BY e.id
         """;
 
-    private const string SelectLearnerForUpdateSql = SelectLearnerSql + "   FOR UPDATE OF e\n";
+    private static readonly string SelectLearnerForUpdateSql = SelectLearnerSql + "   FOR UPDATE OF e\n";
 
     /// <summary>
     /// The subscriber's delivery hour and enrolments. <paramref name="lockRows"/> (inside <paramref name="tx"/>) locks the
@@ -47,35 +44,9 @@ public sealed class Enrolments(CourseCatalog courses, Subscribers subscribers, O
         return new Learner(hour, enrolments);
     }
 
-    // A course joined again after its completion starts over; one in progress is left as it is.
-    private const string EnrolSql = """
-        INSERT INTO enrolments (subscriber_id, course, channel, enrolled_at)
-             VALUES (@SubscriberId, @Course, @Channel, @Now)
-        ON CONFLICT (subscriber_id, course) DO UPDATE
-           SET channel = EXCLUDED.channel, enrolled_at = EXCLUDED.enrolled_at, next_lesson = 1,
-               last_lesson = NULL, last_message_id = NULL, completed_at = NULL
-         WHERE enrolments.completed_at IS NOT NULL
-        """;
-
-    /// <summary>
-    /// Enrols the subscriber (or starts a finished course over) and ledgers the opt-in. Lesson 1 then comes with the
-    /// planner's next run at or after the subscriber's delivery hour (<see cref="DailySchedule.NextSend"/>).
-    /// </summary>
-    /// <param name="keyword">For the ledger: the text as received, or what the resident chose.</param>
-    public IEnumerable<NpgsqlBatchCommand> EnrolCommands(Subscriber subscriber, Course course, string channel, string keyword)
-    {
-        yield return Batch.Command(EnrolSql, new { SubscriberId = subscriber.Id, Course = course.Key, Channel = channel, Now = clock.GetUtcNow() });
-        yield return subscribers.ConsentCommand(subscriber, optIn: true, course.ConsentScope, keyword, channel);
-    }
-
-    private const string LeaveSql = "DELETE FROM enrolments WHERE subscriber_id = @SubscriberId AND course = @Course";
-
-    /// <summary>Leaves a course (the position goes with it: joining again starts at lesson 1) and ledgers the opt-out.</summary>
-    public IEnumerable<NpgsqlBatchCommand> LeaveCommands(Subscriber subscriber, string courseKey, string channel, string keyword)
-    {
-        yield return Batch.Command(LeaveSql, new { SubscriberId = subscriber.Id, Course = courseKey });
-        yield return subscribers.ConsentCommand(subscriber, optIn: false, "course:" + courseKey, keyword, channel);
-    }
+    /// <summary>The consent scopes ('course:&lt;key&gt;') of the courses in progress: what opting back in to one course leaves.</summary>
+    public static IReadOnlyList<string> CoursesInProgress(Learner learner) =>
+        learner.Enrolments.Where(e => !e.IsCompleted).Select(e => "course:" + e.Course).ToList();
 
     /// <summary>The course in progress NEXT means: the one the learner heard from (or joined) most recently.</summary>
     public Enrolment? CurrentCourse(Learner learner) => learner.Enrolments
@@ -89,92 +60,84 @@ public sealed class Enrolments(CourseCatalog courses, Subscribers subscribers, O
         .OrderByDescending(e => e.LastSentAt).ThenByDescending(e => e.Id)
         .FirstOrDefault();
 
-    // Queues the message only if the enrolment is still as it was read, then moves it; when it moved meanwhile (the
-    // planner, a second NEXT), 1/0 fails the whole batch, which the inbound router then decides again under locks.
-    private const string SendSql = """
-        WITH queued AS (
-            INSERT INTO outbound_messages (recipient, subscriber_id, body, encoding, segments, cost, priority, kind,
-                                           not_before, expires_at, created_at, status_at)
-            SELECT @To, @SubscriberId, @Body, @Encoding, @Segments, @Cost, @Priority, @Kind,
-                   @Now, @ExpiresAt, @Now, @Now
-              FROM enrolments
-             WHERE id = @EnrolmentId AND next_lesson = @ReadNextLesson AND last_message_id IS NOT DISTINCT FROM @ReadLastMessageId::bigint
-            RETURNING id),
-        moved AS (
-            UPDATE enrolments e
-               SET next_lesson     = @NextLesson,
-                   last_lesson     = coalesce(@LastLesson::smallint, e.last_lesson),
-                   last_message_id = q.id,
-                   last_sent_at    = @Now,
-                   last_sent_on    = coalesce(@SentOn::date, e.last_sent_on),
-                   completed_at    = coalesce(@CompletedAt::timestamptz, e.completed_at)
-              FROM queued q
-             WHERE e.id = @EnrolmentId AND e.next_lesson = @ReadNextLesson AND e.last_message_id IS NOT DISTINCT FROM @ReadLastMessageId::bigint
-            RETURNING e.id)
-        SELECT 1 / count(*)::int FROM moved
-        """;
-
     /// <summary>
-    /// NEXT: queues the lesson due now (the next one, or again the last one if it never arrived; after the last lesson,
-    /// the completion message) at Normal priority and moves the position. It counts as today's lesson: the planner
-    /// sends no other today. Null when the course is no longer in templates/.
+    /// NEXT: the lesson due now (the next one, or again the last one if it never arrived; after the last lesson, the
+    /// completion message). It counts as today's lesson: the planner sends no other today. Null when the course is no
+    /// longer in templates/.
     /// </summary>
-    public IReadOnlyList<NpgsqlBatchCommand>? SendNextCommands(Enrolment e, string phone, string language)
+    public LessonToSend? Next(Enrolment e, string phone, string language)
     {
         if (courses.Find(e.Course) is not { } course) return null;
         var now = clock.GetUtcNow();
         var today = schedule.Today(now);
         var lesson = e.LessonDue;
         return lesson > course.Lessons.Count
-            ? Send(e, phone, course.CompletionMessage(language), LessonKinds.CourseCompletion, nextLesson: e.NextLesson, lastLesson: null, today, completedAt: now)
-            : Send(e, phone, course.Lesson(lesson, language), LessonKinds.Lesson, nextLesson: lesson + 1, lastLesson: lesson, today, completedAt: null);
+            ? new LessonToSend(e, phone, course.CompletionMessage(language), LessonKinds.CourseCompletion, e.NextLesson, null, today, now)
+            : new LessonToSend(e, phone, course.Lesson(lesson, language), LessonKinds.Lesson, lesson + 1, lesson, today, null);
     }
 
-    /// <summary>REPEAT: queues the last lesson sent again (Normal priority). The position stays; the copy becomes the
-    /// lesson's row, so if the copy arrives the lesson counts as received. Null when there is none to repeat.</summary>
-    public IReadOnlyList<NpgsqlBatchCommand>? RepeatCommands(Enrolment e, string phone, string language)
+    /// <summary>REPEAT: the last lesson sent, again. The position stays; the copy becomes the lesson's row, so if the copy
+    /// arrives the lesson counts as received. Null when there is none to repeat.</summary>
+    public LessonToSend? Repeat(Enrolment e, string phone, string language)
     {
         if (e.LastLesson is not { } last || courses.Find(e.Course) is not { } course) return null;
         var lesson = Math.Min(last, course.Lessons.Count);
-        return Send(e, phone, course.Lesson(lesson, language), LessonKinds.Lesson, nextLesson: e.NextLesson, lastLesson: lesson, sentOn: null, completedAt: null);
+        return new LessonToSend(e, phone, course.Lesson(lesson, language), LessonKinds.Lesson, e.NextLesson, lesson, null, null);
     }
 
-    private IReadOnlyList<NpgsqlBatchCommand> Send(Enrolment e, string phone, string text, string kind, int nextLesson, int? lastLesson,
-        DateOnly? sentOn, DateTimeOffset? completedAt)
+    // A course joined again after its completion starts over; one in progress is left as it is.
+    private const string EnrolSql = """
+        INSERT INTO enrolments (subscriber_id, course, channel, enrolled_at)
+             VALUES (@SubscriberId, @Course, @Channel, @Now)
+        ON CONFLICT (subscriber_id, course) DO UPDATE
+           SET channel = EXCLUDED.channel, enrolled_at = EXCLUDED.enrolled_at, next_lesson = 1,
+               last_lesson = NULL, last_message_id = NULL, completed_at = NULL
+         WHERE enrolments.completed_at IS NOT NULL
+        """;
+
+    // The position goes with the row: joining again starts at lesson 1.
+    private const string LeaveSql = "DELETE FROM enrolments WHERE subscriber_id = @SubscriberId AND course = ANY(@Courses)";
+
+    private const string MoveSql = """
+        UPDATE enrolments
+           SET next_lesson     = @NextLesson,
+               last_lesson     = coalesce(@LastLesson, last_lesson),
+               last_message_id = @MessageId,
+               last_sent_at    = @Now,
+               last_sent_on    = coalesce(@SentOn, last_sent_on),
+               completed_at    = coalesce(@CompletedAt, completed_at)
+         WHERE id = @EnrolmentId
+        """;
+
+    /// <summary>
+    /// Carries out <paramref name="change"/> in <paramref name="tx"/>, whose caller read the enrolments with
+    /// <c>lockRows</c>. A lesson goes through the outbound queue (<see cref="Outbox.EnqueueAsync"/>, Normal priority),
+    /// so it counts as the learner's lesson with its delivery tracked.
+    /// </summary>
+    /// <param name="channel">Where the enrolment came from (sms, ussd, api), kept with it.</param>
+    public async Task ApplyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CourseChange change, string channel, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var body = outbox.Prepare(text);
-        return
-        [
-            Batch.Command(SendSql, new
+        if (change.Leave.Count > 0)
+            await conn.ExecuteAsync(new CommandDefinition(LeaveSql, new { change.SubscriberId, Courses = change.Leave.ToArray() }, tx, cancellationToken: ct));
+        if (change.Enrol is { } course)
+            await conn.ExecuteAsync(new CommandDefinition(EnrolSql, new { change.SubscriberId, Course = course, Channel = channel, Now = now }, tx, cancellationToken: ct));
+        if (change.Send is { } send)
+        {
+            var id = await outbox.EnqueueAsync(conn, tx, new OutboundMessage(send.Phone, send.Text, send.Kind, MessagePriority.Normal)
             {
-                To = phone,
-                e.SubscriberId,
-                body.Body,
-                body.Encoding,
-                body.Segments,
-                body.Cost,
-                Priority = (short)MessagePriority.Normal,
-                Kind = kind,
+                SubscriberId = change.SubscriberId,
+            }, ct);
+            await conn.ExecuteAsync(new CommandDefinition(MoveSql, new
+            {
+                EnrolmentId = send.Enrolment.Id,
+                NextLesson = (short)send.NextLesson,
+                LastLesson = (short?)send.LastLesson,
+                MessageId = id,
                 Now = now,
-                ExpiresAt = outbox.ExpiresAt(now),
-                EnrolmentId = e.Id,
-                ReadNextLesson = (short)e.NextLesson,
-                ReadLastMessageId = e.LastMessageId,
-                NextLesson = (short)nextLesson,
-                LastLesson = lastLesson is { } l ? (short?)l : null,
-                SentOn = sentOn,
-                CompletedAt = completedAt,
-            }),
-            Batch.Command($"SELECT pg_notify('{Outbox.Channel}', '')", new { }),
-        ];
-    }
-
-    /// <summary>Runs statements from this class in <paramref name="tx"/>.</summary>
-    public static async Task ExecuteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IEnumerable<NpgsqlBatchCommand> commands, CancellationToken ct)
-    {
-        await using var batch = new NpgsqlBatch(conn, tx);
-        foreach (var command in commands) batch.BatchCommands.Add(command);
-        await batch.ExecuteNonQueryAsync(ct);
+                send.SentOn,
+                send.CompletedAt,
+            }, tx, cancellationToken: ct));
+        }
     }
 }

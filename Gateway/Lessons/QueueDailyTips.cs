@@ -27,7 +27,7 @@ public sealed class QueueDailyTips(NpgsqlDataSource db, DailyTips tips, Outbox o
     /// <summary>The topic (templates/topics.yaml) whose subscribers get the daily tip.</summary>
     public const string Topic = "tips";
 
-    private const string QueueSql = """
+    private static readonly string QueueSql = $$"""
         WITH pool AS (
             SELECT * FROM unnest(@TipIndex::int[], @TipLanguage::text[], @TipBody::text[], @TipEncoding::text[],
                                  @TipSegments::int[], @TipCost::numeric[])
@@ -52,15 +52,13 @@ public sealed class QueueDailyTips(NpgsqlDataSource db, DailyTips tips, Outbox o
                    CASE WHEN d.sent IS NULL THEN 1 WHEN d.unsent IS NULL THEN d.cycle + 1 ELSE d.cycle END AS cycle,
                    CASE WHEN d.unsent IS NULL THEN '{}'::text[] ELSE coalesce(d.sent, '{}') END AS sent_before
               FROM due d),
-        queued AS (
-            INSERT INTO outbound_messages (recipient, subscriber_id, body, encoding, segments, cost, priority, kind,
-                                           dedupe_key, not_before, expires_at, created_at, status_at)
-            SELECT k.phone, k.subscriber_id, p.body, p.encoding, p.segments, p.cost, @Priority, @Kind,
-                   'tip:' || k.subscriber_id || ':' || @DateKey, @Now, @ExpiresAt, @Now, @Now
+        tips AS (
+            SELECT k.phone AS to_phone, k.subscriber_id, p.body, p.encoding, p.segments, p.cost AS price, @Priority AS priority,
+                   @Kind AS message_kind, NULL::bigint AS broadcast_id, 'tip:' || k.subscriber_id || ':' || @DateKey AS idempotency_key,
+                   @Now AS due_at, @ExpiresAt AS valid_until, @Now AS queued_at
               FROM picked k
-              JOIN pool p ON p.idx = k.idx AND p.language = k.language
-            ON CONFLICT DO NOTHING
-            RETURNING id, subscriber_id)
+              JOIN pool p ON p.idx = k.idx AND p.language = k.language),
+        queued AS ({{Outbox.EnqueueRowsSql("tips", skipDuplicates: true)}})
         INSERT INTO tip_rotations (subscriber_id, cycle, sent, last_message_id, last_sent_on)
         SELECT k.subscriber_id, k.cycle, k.sent_before || (@Keys::text[])[k.idx + 1], q.id, @Today
           FROM queued q

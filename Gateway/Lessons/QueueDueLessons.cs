@@ -19,7 +19,7 @@ namespace Gateway.Lessons;
 /// </summary>
 public sealed class QueueDueLessons(NpgsqlDataSource db, CourseCatalog courses, Outbox outbox, DailySchedule schedule)
 {
-    private const string QueueSql = """
+    private static readonly string QueueSql = $"""
         WITH texts AS (
             SELECT * FROM unnest(@TextCourse::text[], @TextLesson::int[], @TextLanguage::text[], @TextBody::text[],
                                  @TextEncoding::text[], @TextSegments::int[], @TextCost::numeric[], @TextKind::text[])
@@ -28,27 +28,24 @@ public sealed class QueueDueLessons(NpgsqlDataSource db, CourseCatalog courses, 
             SELECT * FROM unnest(@CourseKey::text[], @CourseLessons::int[]) AS c(course, lessons)),
         due AS (
             SELECT e.id, e.subscriber_id, s.phone, s.language, e.course, c.lessons,
-                   LEAST(CASE WHEN e.last_lesson IS NOT NULL AND m.status = ANY(@NotDelivered) THEN e.last_lesson
+                   LEAST(CASE WHEN e.last_lesson IS NOT NULL AND {OutboundHistory.StatusOfSql("e.last_message_id")} = ANY(@NotDelivered) THEN e.last_lesson
                               ELSE e.next_lesson END,
                          c.lessons + 1) AS lesson
               FROM enrolments e
               JOIN catalog c ON c.course = e.course
               JOIN subscribers s ON s.id = e.subscriber_id
-              LEFT JOIN outbound_messages m ON m.id = e.last_message_id
              WHERE e.completed_at IS NULL
                AND (e.last_sent_on < @Today OR e.last_sent_on IS NULL)
                AND s.status = 'active'
                AND s.delivery_hour = ANY(@DueHours)
                FOR UPDATE OF e SKIP LOCKED),
-        queued AS (
-            INSERT INTO outbound_messages (recipient, subscriber_id, body, encoding, segments, cost, priority, kind,
-                                           dedupe_key, not_before, expires_at, created_at, status_at)
-            SELECT d.phone, d.subscriber_id, t.body, t.encoding, t.segments, t.cost, @Priority, t.kind,
-                   'lesson:' || d.id || ':' || @DateKey, @Now, @ExpiresAt, @Now, @Now
+        lessons AS (
+            SELECT d.phone AS to_phone, d.subscriber_id, t.body, t.encoding, t.segments, t.cost AS price, @Priority AS priority,
+                   t.kind AS message_kind, NULL::bigint AS broadcast_id, 'lesson:' || d.id || ':' || @DateKey AS idempotency_key,
+                   @Now AS due_at, @ExpiresAt AS valid_until, @Now AS queued_at
               FROM due d
-              JOIN texts t ON t.course = d.course AND t.lesson = d.lesson AND t.language = d.language
-            ON CONFLICT DO NOTHING
-            RETURNING id, dedupe_key)
+              JOIN texts t ON t.course = d.course AND t.lesson = d.lesson AND t.language = d.language),
+        queued AS ({Outbox.EnqueueRowsSql("lessons", skipDuplicates: true)})
         UPDATE enrolments e
            SET next_lesson     = CASE WHEN d.lesson > d.lessons THEN e.next_lesson ELSE d.lesson + 1 END,
                last_lesson     = CASE WHEN d.lesson > d.lessons THEN e.last_lesson ELSE d.lesson END,
@@ -57,7 +54,7 @@ public sealed class QueueDueLessons(NpgsqlDataSource db, CourseCatalog courses, 
                last_sent_on    = @Today,
                completed_at    = CASE WHEN d.lesson > d.lessons THEN @Now END
           FROM due d
-          JOIN queued q ON q.dedupe_key = 'lesson:' || d.id || ':' || @DateKey
+          JOIN queued q ON q.idempotency_key = 'lesson:' || d.id || ':' || @DateKey
          WHERE e.id = d.id
         RETURNING d.lesson > d.lessons AS completed
         """;

@@ -17,8 +17,21 @@ public static class Phone
 {
     private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
 
+    /// <summary>A number a person typed (admin API, simulator, settings), and every number we send to: it must be a
+    /// valid number of its country (libphonenumber's metadata), so a typo is caught before it costs a message.</summary>
     /// <param name="defaultRegion">DEFAULT_REGION: how to read numbers written without a country code.</param>
-    public static PhoneNumberResult Normalise(string? input, string defaultRegion)
+    public static PhoneNumberResult Normalise(string? input, string defaultRegion) => Read(input, defaultRegion, sender: false);
+
+    /// <summary>
+    /// The number a provider says a message or session came from: the network delivered it, so it only has to be
+    /// possible for its country (length and shape). Numbers libphonenumber does not call valid (a new range, an
+    /// aggregator's test numbers such as Africa's Talking's +254000000001) are still a resident's. Aggregators that
+    /// write international numbers without the '+' (256772000001) are read as international unless the digits are a
+    /// valid number of DEFAULT_REGION.
+    /// </summary>
+    public static PhoneNumberResult NormaliseSender(string? input, string defaultRegion) => Read(input, defaultRegion, sender: true);
+
+    private static PhoneNumberResult Read(string? input, string defaultRegion, bool sender)
     {
         if (string.IsNullOrWhiteSpace(input))
             return new(null, "phone number is empty");
@@ -33,6 +46,9 @@ public static class Phone
         try
         {
             parsed = Util.Parse(text, defaultRegion.ToUpperInvariant());
+            if (sender && !text.StartsWith('+') && !Util.IsValidNumber(parsed) && Digits(text) is { Length: > 0 } digits
+                && TryParse("+" + digits) is { } international && Util.IsPossibleNumber(international))
+                parsed = international;
         }
         catch (NumberParseException e)
         {
@@ -45,7 +61,7 @@ public static class Phone
             });
         }
 
-        if (!Util.IsValidNumber(parsed))
+        if (sender ? !Util.IsPossibleNumber(parsed) : !Util.IsValidNumber(parsed))
         {
             return new(null, Util.IsPossibleNumberWithReason(parsed) switch
             {
@@ -56,6 +72,18 @@ public static class Phone
             });
         }
         return new(Util.Format(parsed, PhoneNumberFormat.E164), null);
+    }
+
+    private static string? Digits(string text)
+    {
+        var digits = new string(text.Where(char.IsAsciiDigit).ToArray());
+        return digits.Length > 0 && digits[0] != '0' && text.All(c => char.IsAsciiDigit(c) || c is ' ' or '-') ? digits : null;
+    }
+
+    private static PhoneNumber? TryParse(string e164)
+    {
+        try { return Util.Parse(e164, null); }
+        catch (NumberParseException) { return null; }
     }
 
     /// <summary>+8613812345678 → +86138****5678: enough to tell numbers apart in logs, not enough to call them.</summary>

@@ -19,10 +19,10 @@ public enum ErasureOutcome
 /// and the time, plus a data_erasures row saying when the deletion happened and where it was asked for.
 /// Deleting is also an opt-out of everything, so it is ledgered as one first.
 /// </summary>
-public sealed class DeleteSubscriberData(NpgsqlDataSource db, Subscribers subscribers, TimeProvider clock, ILogger<DeleteSubscriberData> log)
+public sealed class DeleteSubscriberData(NpgsqlDataSource db, ChangeConsent consent, TimeProvider clock, ILogger<DeleteSubscriberData> log)
 {
-    // Every other table that holds a resident's data by phone number. A slice that adds such a table adds its
-    // DELETE here, so that one operation keeps erasing everything. Tables keyed by subscribers.id (subscriptions,
+    // Every other table that holds a resident's data by phone number (and the outbound queue, through Delivery). A slice
+    // that adds such a table adds its DELETE here, so that one operation keeps erasing everything. Tables keyed by subscribers.id (subscriptions,
     // enrolments, tip rotations) go with the subscriber row (ON DELETE CASCADE). phone_number_problems stays: it
     // says only that a number cannot receive SMS, and keeps us from paying to send to it again.
     private static readonly string[] DeleteByPhoneSql =
@@ -31,7 +31,6 @@ public sealed class DeleteSubscriberData(NpgsqlDataSource db, Subscribers subscr
         "DELETE FROM simulator_messages WHERE to_phone   = @Phone",
         "DELETE FROM ussd_sessions      WHERE phone      = @Phone",
         "DELETE FROM support_requests   WHERE phone      = @Phone",
-        "DELETE FROM outbound_messages  WHERE recipient  = @Phone",
     ];
 
     private const string SelectSubscriberForUpdateSql = """
@@ -69,13 +68,14 @@ public sealed class DeleteSubscriberData(NpgsqlDataSource db, Subscribers subscr
         var subscriber = await conn.QuerySingleOrDefaultAsync<Subscriber>(new CommandDefinition(SelectSubscriberForUpdateSql, new { Phone = phone }, tx, cancellationToken: ct));
         if (subscriber is not null)
         {
-            await subscribers.OptOutAsync(conn, tx, subscriber, Subscribers.AllTopics, keyword: "delete my data", channel, ct);
+            await consent.ApplyAsync(conn, tx, ConsentRule.StopEverything(subscriber, "delete my data", channel), ct);
             await conn.ExecuteAsync(new CommandDefinition(DeleteOptInsSql, new { PhoneHash = phoneHash }, tx, cancellationToken: ct));
             await conn.ExecuteAsync(new CommandDefinition(AnonymiseOptOutsSql, new { PhoneHash = phoneHash }, tx, cancellationToken: ct));
             erased += await conn.ExecuteAsync(new CommandDefinition(DeleteSubscriberSql, new { subscriber.Id }, tx, cancellationToken: ct));
         }
         foreach (var sql in DeleteByPhoneSql)
             erased += await conn.ExecuteAsync(new CommandDefinition(sql, new { Phone = phone }, tx, cancellationToken: ct));
+        erased += await Delivery.Outbox.DeleteForRecipientAsync(conn, tx, phone, ct);
 
         if (erased == 0)
         {

@@ -7,6 +7,8 @@ public sealed record Subscriber(long Id, string Phone, string Language, string S
     public const string OptedOut = "opted_out";
 
     public bool IsOptedOut => Status == OptedOut;
+
+    public bool IsActive => Status == Active;
 }
 
 /// <summary>Where a consent change came from, as written to the ledger.</summary>

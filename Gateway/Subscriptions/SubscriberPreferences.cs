@@ -4,35 +4,38 @@ using Npgsql;
 
 namespace Gateway.Subscriptions;
 
+/// <summary>A change to a subscriber's own settings that are not consent: the reply language, the hour of lessons and tips.</summary>
+public sealed record PreferenceChange(long SubscriberId, string? Language = null, int? DeliveryHour = null);
+
 /// <summary>
-/// A subscriber's own settings that are not consent: the language we write in and the local hour of the daily tip and lessons.
-/// Used by the USSD menu; the SMS keywords for language and time should call the same methods.
+/// A subscriber's own settings that are not consent: the language we write in and the local hour of the daily tip
+/// and lessons. The SMS keywords (LANG, TIME) and the USSD menu both change them here.
 /// </summary>
 public sealed class SubscriberPreferences
 {
-    private const string SetLanguageSql = "UPDATE subscribers SET language = @Language WHERE id = @SubscriberId";
+    // Fixed text for either setting or both: a NULL leaves that setting as it is.
+    private const string ChangeSql = """
+        UPDATE subscribers
+           SET language      = coalesce(@PreferenceLanguage, language),
+               delivery_hour = coalesce(@PreferenceHour, delivery_hour)
+         WHERE id = @PreferenceSubscriberId
+        """;
 
-    public async Task SetLanguageAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long subscriberId, string language, CancellationToken ct)
+    /// <summary>The change as a statement for a caller's command (the inbound pipeline's one round trip).</summary>
+    public static SqlStatement Statement(PreferenceChange change)
     {
-        if (!Hosting.GatewayOptions.Languages.Contains(language)) throw new ArgumentException($"unknown language '{language}'", nameof(language));
-        await conn.ExecuteAsync(new CommandDefinition(SetLanguageSql, new { SubscriberId = subscriberId, Language = language }, tx, cancellationToken: ct));
+        if (change.Language is { } language && !Hosting.GatewayOptions.Languages.Contains(language))
+            throw new ArgumentException($"unknown language '{language}'", nameof(change));
+        if (change.DeliveryHour is < 0 or > 23)
+            throw new ArgumentOutOfRangeException(nameof(change), change.DeliveryHour, "an hour is 0-23, in the city's time zone");
+        return new(ChangeSql, new
+        {
+            PreferenceSubscriberId = change.SubscriberId,
+            PreferenceLanguage = change.Language,
+            PreferenceHour = (short?)change.DeliveryHour,
+        });
     }
 
-    private const string SetDeliveryHourSql = "UPDATE subscribers SET delivery_hour = @Hour WHERE id = @SubscriberId";
-
-    /// <param name="hour">0-23, in the city's time zone (TIME_ZONE).</param>
-    public async Task SetDeliveryHourAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long subscriberId, int hour, CancellationToken ct)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(hour);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(hour, 23);
-        await conn.ExecuteAsync(new CommandDefinition(SetDeliveryHourSql, new { SubscriberId = subscriberId, Hour = (short)hour }, tx, cancellationToken: ct));
-    }
-
-    /// <summary>The statement of <see cref="SetDeliveryHourAsync"/>, for one batch (the inbound webhook's TIME 19).</summary>
-    public static NpgsqlBatchCommand SetDeliveryHourCommand(long subscriberId, int hour)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(hour);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(hour, 23);
-        return Batch.Command(SetDeliveryHourSql, new { SubscriberId = subscriberId, Hour = (short)hour });
-    }
+    public Task ApplyAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, PreferenceChange change, CancellationToken ct) =>
+        conn.ExecuteAsync(SqlStatement.Command([Statement(change)], tx, ct));
 }

@@ -6,6 +6,7 @@ public static class SubscriptionServices
     public static IServiceCollection AddSubscriptions(this IServiceCollection services)
     {
         services.AddSingleton<Subscribers>();
+        services.AddSingleton<ChangeConsent>();
         services.AddSingleton<SubscriberPreferences>();
         services.AddSingleton<DeleteSubscriberData>();
         services.AddSingleton<GetSubscriber>();

@@ -5,8 +5,12 @@ using Npgsql;
 
 namespace Gateway.Support;
 
+/// <summary>A request for a person, decided by the inbound pipeline (crisis words, TALK) and opened here.</summary>
+/// <param name="InboundMessageId">The message that asked: a retried webhook finds its request instead of opening a second one.</param>
+public sealed record SupportRequestToOpen(long? SubscriberId, string Phone, string Priority, string Reason, string Channel, long? InboundMessageId);
+
 /// <summary>
-/// Opens a support request: the one way every channel (SMS crisis and TALK, USSD callback) asks for a counsellor.
+/// Opens support requests: the one way every channel (SMS crisis and TALK, USSD callback) asks for a counsellor.
 /// Runs inside the caller's transaction, so the request exists exactly when the message that asked for it is handled.
 /// </summary>
 public sealed class OpenSupportRequest(TimeProvider clock, ILogger<OpenSupportRequest> log)
@@ -14,23 +18,30 @@ public sealed class OpenSupportRequest(TimeProvider clock, ILogger<OpenSupportRe
     // inbound_message_id is unique: a retried webhook finds its request instead of opening a second one.
     private const string InsertSql = """
         INSERT INTO support_requests (subscriber_id, phone, priority, reason, channel, inbound_message_id, created_at)
-             VALUES (@SubscriberId, @Phone, @Priority, @Reason, @Channel, @InboundMessageId, @Now)
+             VALUES (@SupportSubscriberId, @SupportPhone, @SupportPriority, @SupportReason, @SupportChannel, @SupportInboundMessageId, @SupportAt)
         ON CONFLICT (inbound_message_id) DO NOTHING
         """;
 
-    /// <summary>The same insert as a statement for the inbound webhook's batch (the router logs after commit).</summary>
-    public NpgsqlBatchCommand Command(long? subscriberId, string phone, string priority, string reason, string channel, long? inboundMessageId) =>
-        Batch.Command(InsertSql, Args(subscriberId, phone, priority, reason, channel, inboundMessageId));
-
-    /// <param name="inboundMessageId">The message that asked, when it came by SMS; null for USSD and the API.</param>
-    public async Task HandleAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long? subscriberId, string phone, string priority,
-        string reason, string channel, long? inboundMessageId, CancellationToken ct)
+    /// <summary>The request as a statement for a caller's command (the inbound pipeline's one round trip); the caller
+    /// logs it with <see cref="Opened"/> once its transaction committed.</summary>
+    public SqlStatement Statement(SupportRequestToOpen request) => new(InsertSql, new
     {
-        await conn.ExecuteAsync(new CommandDefinition(InsertSql, Args(subscriberId, phone, priority, reason, channel, inboundMessageId), tx, cancellationToken: ct));
-        if (priority == SupportPriority.High)
-            log.LogWarning("High-priority support request ({Reason}) from {Phone}", reason, Phone.Mask(phone));
+        SupportSubscriberId = request.SubscriberId,
+        SupportPhone = request.Phone,
+        SupportPriority = request.Priority,
+        SupportReason = request.Reason,
+        SupportChannel = request.Channel,
+        SupportInboundMessageId = request.InboundMessageId,
+        SupportAt = clock.GetUtcNow(),
+    });
+
+    /// <summary>Crisis requests reach counsellors first: a warning; other requests: information. Numbers masked.</summary>
+    public void Opened(SupportRequestToOpen request)
+    {
+        if (request.Priority == SupportPriority.High)
+            log.LogWarning("High-priority support request ({Reason}) from {Phone}", request.Reason, Phone.Mask(request.Phone));
         else
-            log.LogInformation("Support request ({Reason}) from {Phone}", reason, Phone.Mask(phone));
+            log.LogInformation("Support request ({Reason}) from {Phone}", request.Reason, Phone.Mask(request.Phone));
     }
 
     // A resident who asks again while a callback is still open is already in the queue: one request is enough.
@@ -44,20 +55,16 @@ public sealed class OpenSupportRequest(TimeProvider clock, ILogger<OpenSupportRe
     public async Task<bool> OpenCallbackAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long? subscriberId, string phone,
         string channel, CancellationToken ct)
     {
-        var opened = await conn.ExecuteAsync(new CommandDefinition(InsertCallbackUnlessOpenSql,
-            Args(subscriberId, phone, SupportPriority.Normal, SupportReason.Callback, channel, null), tx, cancellationToken: ct)) > 0;
-        if (opened) log.LogInformation("Support request ({Reason}) from {Phone}", SupportReason.Callback, Phone.Mask(phone));
+        var opened = await conn.ExecuteAsync(new CommandDefinition(InsertCallbackUnlessOpenSql, new
+        {
+            SubscriberId = subscriberId,
+            Phone = phone,
+            Priority = SupportPriority.Normal,
+            Reason = SupportReason.Callback,
+            Channel = channel,
+            Now = clock.GetUtcNow(),
+        }, tx, cancellationToken: ct)) > 0;
+        if (opened) Opened(new SupportRequestToOpen(subscriberId, phone, SupportPriority.Normal, SupportReason.Callback, channel, null));
         return opened;
     }
-
-    private object Args(long? subscriberId, string phone, string priority, string reason, string channel, long? inboundMessageId) => new
-    {
-        SubscriberId = subscriberId,
-        Phone = phone,
-        Priority = priority,
-        Reason = reason,
-        Channel = channel,
-        InboundMessageId = inboundMessageId,
-        Now = clock.GetUtcNow(),
-    };
 }

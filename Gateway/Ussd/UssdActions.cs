@@ -1,5 +1,4 @@
 using System.Globalization;
-using Dapper;
 using Gateway.Lessons;
 using Gateway.Phones;
 using Gateway.Subscriptions;
@@ -13,12 +12,13 @@ namespace Gateway.Ussd;
 public sealed record UssdActionResult(string Outcome, bool SessionErased = false);
 
 /// <summary>
-/// Everything a USSD menu choice does to the world, one method per action, all in this file: subscriptions and
-/// consent through <see cref="Subscribers"/> (ledgered with channel 'ussd'), preferences, opt-out, deletion.
-/// Counsellor callbacks go to the Support slice's queue; courses and lessons to the Lessons slice's
-/// <see cref="Enrolments"/> (a lesson asked for here is queued as an SMS, like NEXT).
+/// Everything a USSD menu choice does to the world, one method per action, all in this file. Consent is decided by
+/// the same rule as for SMS (<see cref="ConsentRule"/>, ledgered with channel 'ussd') and written by
+/// <see cref="ChangeConsent"/>; preferences by <see cref="SubscriberPreferences"/>. Counsellor callbacks go to the
+/// Support slice's queue; courses and lessons to the Lessons slice's <see cref="Enrolments"/> (a lesson asked for
+/// here is queued as an SMS, like NEXT).
 /// </summary>
-public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, SubscriberPreferences preferences,
+public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, ChangeConsent consent, SubscriberPreferences preferences,
     DeleteSubscriberData deleteData, OpenSupportRequest supportRequests, CourseCatalog courses, Enrolments enrolments,
     ILogger<UssdActions> log)
 {
@@ -46,7 +46,8 @@ public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, Su
     // The keyword column of the ledger says what the resident chose: here, the menu action.
     private const string Keyword = "ussd menu";
 
-    /// <summary>Joins or leaves one topic. A number that opted out of everything is asked first (needs-opt-in).</summary>
+    /// <summary>Joins or leaves one topic. A number that opted out of everything is asked first (needs-opt-in): a digit
+    /// in a list is not the explicit request that opting back in needs.</summary>
     private async Task<UssdActionResult> SetTopicAsync(string phone, string topic, bool on, string language, CancellationToken ct)
     {
         if (!on && await subscribers.FindAsync(phone, ct) is null) return new("left");
@@ -54,35 +55,29 @@ public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, Su
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var subscriber = await subscribers.FindOrCreateAsync(conn, tx, phone, language, ct);
-        if (on && subscriber.IsOptedOut) return new("needs-opt-in");
-        if (on)
-            await subscribers.OptInAsync(conn, tx, subscriber, topic, Keyword, ConsentChannel.Ussd, ct);
-        else
-            await subscribers.OptOutAsync(conn, tx, subscriber, topic, Keyword, ConsentChannel.Ussd, ct);
+        if (on && !subscriber.IsActive) return new("needs-opt-in");
+        var topics = await subscribers.TopicsAsync(conn, tx, subscriber.Id, ct);
+        await consent.ApplyAsync(conn, tx, on
+            ? ConsentRule.JoinTopic(subscriber, topics, [], topic, Keyword, ConsentChannel.Ussd)
+            : ConsentRule.LeaveTopic(subscriber, topic, Keyword, ConsentChannel.Ussd), ct);
         await tx.CommitAsync(ct);
         return new(on ? "joined" : "left");
     }
 
-    private const string SelectTopicsSql = "SELECT topic FROM subscriptions WHERE subscriber_id = @Id";
-
     /// <summary>
-    /// The explicit "yes, start again" of a number that opted out of everything: opts it back in (ledgered) to this
-    /// one topic only. Topics it had before the opt-out are left, and ledgered as such, so that it receives exactly
-    /// what it just chose and what the topic list shows.
+    /// The explicit "yes, start again" of a number that opted out of everything, for one topic: by the consent rule it
+    /// then receives exactly that topic (the topics and courses it had before are left, and ledgered as such).
     /// </summary>
     private async Task<UssdActionResult> ResubscribeAsync(string phone, string topic, string language, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var subscriber = await subscribers.FindOrCreateAsync(conn, tx, phone, language, ct);
-        if (subscriber.IsOptedOut)
-        {
-            await subscribers.OptInAsync(conn, tx, subscriber, Subscribers.AllTopics, Keyword, ConsentChannel.Ussd, ct);
-            var before = await conn.QueryAsync<string>(new CommandDefinition(SelectTopicsSql, new { subscriber.Id }, tx, cancellationToken: ct));
-            foreach (var stale in before.Where(t => t != topic))
-                await subscribers.OptOutAsync(conn, tx, subscriber, stale, Keyword, ConsentChannel.Ussd, ct);
-        }
-        await subscribers.OptInAsync(conn, tx, subscriber, topic, Keyword, ConsentChannel.Ussd, ct);
+        var topics = await subscribers.TopicsAsync(conn, tx, subscriber.Id, ct);
+        var learner = await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: true, ct);
+        var change = ConsentRule.JoinTopic(subscriber, topics, Enrolments.CoursesInProgress(learner), topic, Keyword, ConsentChannel.Ussd);
+        await consent.ApplyAsync(conn, tx, change, ct);
+        await enrolments.ApplyAsync(conn, tx, new CourseChange(subscriber.Id) { Leave = change.CoursesLeft }, ConsentChannel.Ussd, ct);
         await tx.CommitAsync(ct);
         return new("joined");
     }
@@ -93,7 +88,7 @@ public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, Su
         if (await subscribers.FindAsync(phone, ct) is { } subscriber)
         {
             await using var conn = await db.OpenConnectionAsync(ct);
-            await preferences.SetLanguageAsync(conn, null, subscriber.Id, language, ct);
+            await preferences.ApplyAsync(conn, null, new PreferenceChange(subscriber.Id, Language: language), ct);
         }
         return new("done");
     }
@@ -104,7 +99,7 @@ public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, Su
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var subscriber = await subscribers.FindOrCreateAsync(conn, tx, phone, language, ct);
-        await preferences.SetDeliveryHourAsync(conn, tx, subscriber.Id, hour, ct);
+        await preferences.ApplyAsync(conn, tx, new PreferenceChange(subscriber.Id, DeliveryHour: hour), ct);
         await tx.CommitAsync(ct);
         return new("done");
     }
@@ -115,7 +110,7 @@ public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, Su
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var subscriber = await subscribers.FindOrCreateAsync(conn, tx, phone, language, ct);
-        await subscribers.OptOutAsync(conn, tx, subscriber, Subscribers.AllTopics, Keyword, ConsentChannel.Ussd, ct);
+        await consent.ApplyAsync(conn, tx, ConsentRule.StopEverything(subscriber, Keyword, ConsentChannel.Ussd), ct);
         await tx.CommitAsync(ct);
         return new("done");
     }
@@ -149,37 +144,34 @@ public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, Su
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var subscriber = await subscribers.FindOrCreateAsync(conn, tx, phone, language, ct);
-        if (subscriber.IsOptedOut) return new("needs-opt-in");
+        if (!subscriber.IsActive) return new("needs-opt-in");
         var learner = await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: true, ct);
         if (learner.In(course.Key) is { IsCompleted: false }) return new("already");
-        await Enrolments.ExecuteAsync(conn, tx, enrolments.EnrolCommands(subscriber, course, ConsentChannel.Ussd, Keyword), ct);
+        await enrolments.ApplyAsync(conn, tx, new CourseChange(subscriber.Id) { Enrol = course.Key }, ConsentChannel.Ussd, ct);
+        await consent.ApplyAsync(conn, tx, ConsentRule.JoinCourse(subscriber, [], [], course.ConsentScope, Keyword, ConsentChannel.Ussd), ct);
         await tx.CommitAsync(ct);
         return new("enrolled");
     }
 
     /// <summary>
-    /// The explicit "yes, start again" for a course, from a number that opted out of everything: opts it back in
-    /// (ledgered), to this course only, as <see cref="ResubscribeAsync"/> does for a topic: the topics and other courses it
-    /// had before the opt-out are left, and ledgered as such. A course it was on keeps its place.
+    /// The explicit "yes, start again" for a course, from a number that opted out of everything: by the consent rule it
+    /// then receives exactly that course (the topics and other courses it had before are left, and ledgered as such).
+    /// A course it was on keeps its place.
     /// </summary>
     private async Task<UssdActionResult> ResubscribeToCourseAsync(string phone, Course course, string language, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var subscriber = await subscribers.FindOrCreateAsync(conn, tx, phone, language, ct);
+        var topics = await subscribers.TopicsAsync(conn, tx, subscriber.Id, ct);
         var learner = await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: true, ct);
-        var changes = new List<NpgsqlBatchCommand>();
-        if (subscriber.IsOptedOut)
+        var change = ConsentRule.JoinCourse(subscriber, topics, Enrolments.CoursesInProgress(learner), course.ConsentScope, Keyword, ConsentChannel.Ussd);
+        await consent.ApplyAsync(conn, tx, change, ct);
+        await enrolments.ApplyAsync(conn, tx, new CourseChange(subscriber.Id)
         {
-            await subscribers.OptInAsync(conn, tx, subscriber, Subscribers.AllTopics, Keyword, ConsentChannel.Ussd, ct);
-            foreach (var stale in await conn.QueryAsync<string>(new CommandDefinition(SelectTopicsSql, new { subscriber.Id }, tx, cancellationToken: ct)))
-                await subscribers.OptOutAsync(conn, tx, subscriber, stale, Keyword, ConsentChannel.Ussd, ct);
-            foreach (var other in learner.Enrolments.Where(e => e.Course != course.Key && !e.IsCompleted))
-                changes.AddRange(enrolments.LeaveCommands(subscriber, other.Course, ConsentChannel.Ussd, Keyword));
-        }
-        if (learner.In(course.Key) is not { IsCompleted: false })
-            changes.AddRange(enrolments.EnrolCommands(subscriber, course, ConsentChannel.Ussd, Keyword));
-        if (changes.Count > 0) await Enrolments.ExecuteAsync(conn, tx, changes, ct);
+            Enrol = learner.In(course.Key) is { IsCompleted: false } ? null : course.Key,
+            Leave = change.CoursesLeft,
+        }, ConsentChannel.Ussd, ct);
         await tx.CommitAsync(ct);
         return new("enrolled");
     }
@@ -192,9 +184,9 @@ public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, Su
         await using var tx = await conn.BeginTransactionAsync(ct);
         var enrolment = (await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: true, ct)).In(course.Key);
         if (enrolment is null) return new("not-enrolled");
-        if (subscriber.IsOptedOut) return new("needs-opt-in");
+        if (!subscriber.IsActive) return new("needs-opt-in");
         if (enrolment.IsCompleted) return new("finished");
-        await Enrolments.ExecuteAsync(conn, tx, enrolments.SendNextCommands(enrolment, phone, subscriber.Language)!, ct);
+        await enrolments.ApplyAsync(conn, tx, new CourseChange(subscriber.Id) { Send = enrolments.Next(enrolment, phone, subscriber.Language) }, ConsentChannel.Ussd, ct);
         await tx.CommitAsync(ct);
         return new("sent");
     }

@@ -45,8 +45,9 @@ public static class AfricasTalkingUssd
             return Results.Problem(statusCode: 400, detail: $"serviceCode: at most {MaxServiceCodeLength} characters");
         if (phoneNumber is null)
             return Results.Problem(statusCode: 400, detail: "phoneNumber: required");
-        // AT sends +254…-style numbers: with the '+', the number's own country code wins over DEFAULT_REGION.
-        var phone = Phone.Normalise(phoneNumber, options.Value.DefaultRegion);
+        // AT sends +254…-style numbers: with the '+', the number's own country code wins over DEFAULT_REGION. The network
+        // dialled in from it, so a possible number is enough (its sandbox uses +254000000001, which is not "valid").
+        var phone = Phone.NormaliseSender(phoneNumber, options.Value.DefaultRegion);
         if (!phone.IsValid)
             return Results.Problem(statusCode: 400, detail: $"phoneNumber: {phone.Error}");
         if (text is null)

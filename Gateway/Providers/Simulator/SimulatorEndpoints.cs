@@ -47,8 +47,8 @@ public static class SimulatorEndpoints
     /// <param name="Id">Optional message id; sending the same id twice behaves like a provider retrying its webhook.</param>
     public sealed record InboundRequest(string? From, string? Body, string? Id);
 
-    private static async Task<IResult> ReceiveInbound(InboundRequest request, ReceiveSms receive, SimulatorSmsProvider simulator,
-        IOptions<GatewayOptions> options, CancellationToken ct)
+    private static async Task<IResult> ReceiveInbound(InboundRequest request, InboundPipeline pipeline, SimulatorSmsProvider simulator,
+        IOptions<GatewayOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var from = Phone.Normalise(request.From, options.Value.DefaultRegion);
         if (!from.IsValid)
@@ -59,7 +59,9 @@ public static class SimulatorEndpoints
             return Results.Problem(statusCode: 422, detail: $"body: {request.Body.Length} characters; an SMS can carry at most {MaxBodyLength}");
 
         var id = string.IsNullOrWhiteSpace(request.Id) ? "SIM" + Guid.NewGuid().ToString("N") : request.Id.Trim();
-        var result = await receive.HandleAsync(new InboundSms(SimulatorSmsProvider.ProviderName, id, from.E164!, null, request.Body), ct);
+        if (id.Length > 64 || id.Any(char.IsControl))
+            return Results.Problem(statusCode: 400, detail: "id: at most 64 printable characters");
+        var result = await pipeline.HandleAsync(new InboundMessage(SimulatorSmsProvider.ProviderName, id, from.E164!, null, request.Body, clock.GetUtcNow()), ct);
         if (result.Reply is not null && !result.Duplicate)
             await simulator.RecordReplyAsync(from.E164!, result.Reply, ct);
         return Results.Ok(new { from = from.E164, id, reply = result.Reply, duplicate = result.Duplicate });
@@ -85,11 +87,12 @@ public static class SimulatorEndpoints
             {
                 direction = l.Direction,
                 body = l.Body,
-                at = DateTime.SpecifyKind(l.At, DateTimeKind.Utc),
+                at = l.At,
                 intent = l.Intent,
                 replied = l.Replied,
                 segments = l.Segments,
                 encoding = l.Encoding,
+                media = l.Media.Select(x => new { url = x.Url, contentType = x.ContentType }),
             }),
         });
     }
@@ -115,7 +118,7 @@ public static class SimulatorEndpoints
             body = m.Body,
             segments = m.Segments,
             encoding = m.Encoding,
-            sentAt = DateTime.SpecifyKind(m.SentAt, DateTimeKind.Utc),
+            sentAt = m.SentAt,
         }));
     }
 }

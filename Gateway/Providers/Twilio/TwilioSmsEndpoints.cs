@@ -31,32 +31,68 @@ public static class TwilioSmsEndpoints
             .DisableAntiforgery();   // Twilio authenticates by signature; it cannot send antiforgery tokens
     }
 
-    private static async Task<IResult> ReceiveSms(HttpRequest request, ReceiveSms receive, IOptions<GatewayOptions> options, CancellationToken ct)
+    /// <summary>Twilio's MessageSid is 34 characters; anything far longer, or with control characters, is not one.</summary>
+    public const int MaxMessageSidLength = 64;
+
+    private static async Task<IResult> ReceiveSms(HttpRequest request, InboundPipeline pipeline, IOptions<GatewayOptions> options,
+        TimeProvider clock, CancellationToken ct)
     {
         // The signature filter has read and checked the form already; this is its cached copy.
         var form = await request.ReadFormAsync(ct);
-        var messageSid = form["MessageSid"].ToString();
-        if (string.IsNullOrWhiteSpace(messageSid))
+        var messageSid = form["MessageSid"].ToString().Trim();
+        if (messageSid.Length == 0)
             return Results.Problem(statusCode: 400, detail: "MessageSid: required");
+        if (messageSid.Length > MaxMessageSidLength || messageSid.Any(char.IsControl))
+            return Results.Problem(statusCode: 400, detail: $"MessageSid: at most {MaxMessageSidLength} printable characters");
         var fromField = form["From"].ToString();
         if (string.IsNullOrWhiteSpace(fromField))
             return Results.Problem(statusCode: 400, detail: "From: required");
         // Channel addresses (whatsapp:+…, messenger:…) are other products with other consent rules: not served here.
         if (fromField.Contains(':', StringComparison.Ordinal))
             return Results.Problem(statusCode: 400, detail: $"From: '{fromField.Split(':')[0]}:' addresses are not supported; only SMS from phone numbers");
-        var from = Phone.Normalise(fromField, options.Value.DefaultRegion);
+        // The carrier delivered it: a number libphonenumber does not know yet is still a resident's (Phone.NormaliseSender).
+        var from = Phone.NormaliseSender(fromField, options.Value.DefaultRegion);
         if (!from.IsValid)
             return Results.Problem(statusCode: 400, detail: $"From: {from.Error}");
+        if (Media(form) is not { } media)
+            return Results.Problem(statusCode: 400, detail: $"NumMedia: a number from 0 to {MaxMedia}, with a MediaUrl for each");
 
         var to = form["To"].ToString();
         var optOutType = form["OptOutType"].ToString();
-        var sms = new InboundSms(ProviderName, messageSid.Trim(), from.E164!, to.Length == 0 ? null : to, form["Body"].ToString(),
-            optOutType.Length == 0 ? null : optOutType);
+        var message = new InboundMessage(ProviderName, messageSid, from.E164!, to.Length == 0 ? null : InboundReader.Storable(to),
+            form["Body"].ToString(), clock.GetUtcNow())
+        {
+            Media = media,
+            ProviderKeyword = optOutType.Length == 0 ? null : optOutType,
+        };
 
-        var result = await receive.HandleAsync(sms, ct);
+        var answer = await pipeline.HandleAsync(message, ct);
         var twiml = new MessagingResponse();
-        if (result.Reply is not null)
-            twiml.Message(result.Reply);
+        if (answer.Reply is not null)
+            twiml.Message(answer.Reply);
         return Results.Text(twiml.ToString(), "application/xml; charset=utf-8");
+    }
+
+    /// <summary>Twilio sends at most 10 media with a message.</summary>
+    public const int MaxMedia = 10;
+
+    /// <summary>MMS: MediaUrl0…MediaUrl{NumMedia-1}, with MediaContentType0…; null when NumMedia and the URLs disagree.</summary>
+    private static List<InboundMedia>? Media(IFormCollection form)
+    {
+        var count = form["NumMedia"].ToString();
+        if (count.Length == 0)
+            return [];
+        if (!int.TryParse(count, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n > MaxMedia)
+            return null;
+        var media = new List<InboundMedia>(n);
+        for (var i = 0; i < n; i++)
+        {
+            var url = form[$"MediaUrl{i}"].ToString();
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("https" or "http"))
+                return null;
+            var type = form[$"MediaContentType{i}"].ToString();
+            media.Add(new InboundMedia(url, type.Length == 0 ? null : InboundReader.Storable(type)));
+        }
+        return media;
     }
 }
