@@ -39,7 +39,7 @@ public sealed class TwilioSms(WebApplicationFactory<Program> app)
     /// on the same database (answered from the stored message).</summary>
     public static TwilioSms To(GatewayApp app, bool anotherProcess) => new(anotherProcess ? app.AnotherProcess() : app);
 
-    public Task<HttpResponseMessage> PostAsync(IReadOnlyDictionary<string, string> form) =>
+    public Task<HttpResponseMessage> PostAsync(IEnumerable<KeyValuePair<string, string>> form) =>
         app.CreateClient().SendAsync(TwilioSigner.SignedPost(AuthToken, GatewayApp.PublicBaseUrl, Path, form));
 
     /// <summary>Posts a signed SMS; returns the reply text, or null for an empty &lt;Response/&gt;.</summary>

@@ -25,15 +25,35 @@ public sealed partial class TwilioSignatureFilter(IOptions<TwilioOptions> twilio
         if (!request.HasFormContentType)
             return Results.Problem(statusCode: 415, detail: "Twilio webhooks are application/x-www-form-urlencoded");
 
-        var form = await request.ReadFormAsync(context.HttpContext.RequestAborted);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(context.HttpContext.RequestAborted);
+        }
+        catch (InvalidDataException e)
+        {
+            // ASP.NET refuses a form it cannot read (a NUL in a value, too many fields): say why instead of a 500.
+            return Results.Problem(statusCode: 400, detail: $"form: {e.Message}");
+        }
         // Sign over every parameter received: Twilio adds parameters without notice (protocols.md §1).
-        var parameters = form.ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal);
+        var parameters = SignedParameters(form);
         var url = PublicUrl(gateway.Value.PublicBaseUrl, request);
 
         return new RequestValidator(twilio.Value.AuthToken).Validate(url, parameters, signature.ToString())
             ? await next(context)
             : Forbidden($"invalid {Header}");
     }
+
+    /// <summary>
+    /// The parameters as the SDK's validator signs them, a name's values included as Twilio's published algorithm says
+    /// (twilio-node, twilio-python: every distinct value of a repeated name, in ordinal order, each appended as
+    /// name + value). The validator appends name + value once per dictionary entry, names in ordinal order, so a
+    /// repeated name's values go in as one: "v1" + name + "v2" … gives name v1 name v2. Joining them with commas, as
+    /// a plain ToString() of the form value would, makes such a webhook fail with 403.
+    /// </summary>
+    public static Dictionary<string, string> SignedParameters(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> form) =>
+        form.ToDictionary(p => p.Key, p => string.Join(p.Key, p.Value.Select(v => v ?? "").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)),
+            StringComparer.Ordinal);
 
     /// <summary>
     /// The URL as Twilio requested it. Behind a proxy or TLS terminator the request we see is not what Twilio
