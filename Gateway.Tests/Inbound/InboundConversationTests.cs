@@ -107,6 +107,17 @@ public sealed class InboundConversationTests(TwilioWebhookApp app) : IClassFixtu
         new("倾诉", [Says("我想倾诉", "心理咨询师会尽快")], "active", "zh", []),
         new("crisis words in English", [Says("I want to kill myself", HotlineNumber)], "active", "en", []),
         new("crisis beats STOP", [Says("STOP 我想死", "400-161-9995")], "active", "zh", []),
+
+        // ---- Misreadings found by replaying real payloads (issue 16) ----
+        new("a name near JOIN reaches the inbox", [Says("John Cruz", "没看懂。" + HelpZh)], "active", "zh", []),
+        new("a symptom near JOIN reaches the inbox", [Says("Joint pain since Monday", "没看懂。" + HelpZh)], "active", "zh", []),
+        new("a typo of STOP alone is still acted on", [Says("JOIN 2", "Daily"), Says("Stoo", "We read \"STOO\" as STOP. " + OptOutEn)], "opted_out", "en", ["tips"]),
+        new("Talk to me opens a request like TALK", [Says("Talk to me", "A counsellor will contact you")], "active", "en", []),
+        new("陪我聊聊 opens a request like 倾诉", [Says("陪我聊聊", "心理咨询师会尽快")], "active", "zh", []),
+
+        // ---- The consent rule: joining one topic while opted out gives that topic only (docs/inbound.md) ----
+        new("JOIN <topic> after STOP gives that topic only; START would have restored the others", [Says("JOIN 2", "Daily"), Says("JOIN 3", "lessons"),
+            Says("STOP", OptOutEn), Says("JOIN 4", "You will receive Mental health support. Your topics: Mental health support.")], "active", "en", ["mental-health"]),
         new("NEXT without a course: how to join one", [Says("NEXT", "You are not on a course. Reply JOIN + number: 11 Hygiene for children")], "active", "en", []),
     }.Select((c, i) => c with { Index = i }).ToArray();
 
@@ -168,6 +179,40 @@ public sealed class InboundConversationTests(TwilioWebhookApp app) : IClassFixtu
             ("opt_in", "all", "START", "sms"),
             ("opt_out", "tips", "退订 2", "sms"),
         }, ledger);
+    }
+
+    [Fact]
+    public async Task JoiningOneTopicWhileOptedOut_LedgersTheTopicsLeft()
+    {
+        const string phone = "+8613800000105";
+        foreach (var body in new[] { "JOIN 2", "STOP", "JOIN 4" })
+            await _twilio.SendAsync(phone, body);
+
+        var ledger = await app.QueryAsync<(string Action, string Scope, string Keyword)>(
+            "SELECT action, scope, keyword FROM consent_events WHERE phone = @phone ORDER BY id", new { phone });
+
+        Assert.Equal(new[]
+        {
+            ("opt_in", "tips", "JOIN 2"),
+            ("opt_out", "all", "STOP"),
+            ("opt_in", "all", "JOIN 4"),
+            ("opt_out", "tips", "JOIN 4"),
+            ("opt_in", "mental-health", "JOIN 4"),
+        }, ledger);
+    }
+
+    [Theory]
+    [InlineData("+8613800000211", "Talk to me", "talk")]
+    [InlineData("+8613800000212", "陪我聊聊", "talk")]
+    [InlineData("+8613800000213", "John Cruz", "unknown")]
+    [InlineData("+8613800000214", "Joint pain since Monday", "unknown")]
+    public async Task EverydayWords_AreStoredWithTheirReading_AndAPersonIsAskedForWhenTheyAskForOne(string phone, string body, string intent)
+    {
+        await _twilio.SendAsync(phone, body);
+
+        Assert.Equal(intent, await app.QuerySingleAsync<string>("SELECT intent FROM inbound_messages WHERE from_phone = @phone", new { phone }));
+        Assert.Equal(intent == "talk" ? 1 : 0, await app.QuerySingleAsync<int>(
+            "SELECT count(*)::int FROM support_requests WHERE phone = @phone AND reason = 'talk'", new { phone }));
     }
 
     [Theory]

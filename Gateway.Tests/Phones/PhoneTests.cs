@@ -46,6 +46,34 @@ public sealed class PhoneTests
         else Assert.Contains(c.Error, result.Error);
     }
 
+    /// <summary>Numbers a provider says a message or session came from: possible is enough; '+' may be missing.</summary>
+    public static TheoryData<Case> SenderCases => new()
+    {
+        new("AT sandbox number, possible but not valid", "+254000000001", "KE", "+254000000001"),
+        new("AT sandbox number with a CN default region", "+254000000001", "CN", "+254000000001"),
+        new("international without '+' (Uganda)", "256772000001", "CN", "+256772000001"),
+        new("international without '+', possible only", "254000000001", "CN", "+254000000001"),
+        new("a valid national number of the default region stays national", "13800138000", "CN", "+8613800138000"),
+        new("national with a trunk 0 in the default region", "0711 234 567", "KE", "+254711234567"),
+        new("valid numbers as ever", "+8613800138000", "CN", "+8613800138000"),
+        new("still too short", "+254 12", "KE", null, "too short"),
+        new("still not a number", "mum", "KE", null, "not a phone number"),
+        new("still an unknown country code", "+999 1234 5678", "CN", null, "country code"),
+    };
+
+    [Theory, MemberData(nameof(SenderCases))]
+    public void NormaliseSender(Case c)
+    {
+        var result = Phone.NormaliseSender(c.Input, c.Region);
+
+        Assert.Equal(c.E164, result.E164);
+        if (c.Error is null) Assert.Null(result.Error);
+        else Assert.Contains(c.Error, result.Error);
+    }
+
+    [Fact]
+    public void ANumberWeSendTo_MustStillBeValid() => Assert.Null(Phone.Normalise("+254000000001", "KE").E164);
+
     [Theory]
     [InlineData("+8613812345678", "+86138****5678")]
     [InlineData("+12015550123", "+12015****0123")]

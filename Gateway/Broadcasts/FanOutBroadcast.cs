@@ -227,13 +227,13 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
     private static readonly string InsertChunkSql = $"""
         WITH {BroadcastAudience.JudgedSql},
         chunk AS (
-            SELECT j.phone AS to_phone, j.id AS subscriber_id, b.body, b.encoding, b.segments, b.cost AS price,
+            SELECT j.phone AS to_phone, j.id AS subscriber_id, b.body, b.encoding, b.segments, b.price,
                    @Priority AS priority, 'broadcast' AS message_kind, @OccurrenceId AS broadcast_id, NULL::text AS idempotency_key,
                    CASE WHEN j.verdict = 'deferred' THEN j.deferred_until ELSE @Due END AS due_at,
                    CASE WHEN j.verdict = 'deferred' THEN j.deferred_until ELSE @Due END + @Validity AS valid_until,
                    @Now AS queued_at
               FROM judged j
-              JOIN unnest(@BodyLanguages, @Bodies, @Encodings, @Segments, @Costs) AS b (language, body, encoding, segments, cost)
+              JOIN unnest(@BodyLanguages, @Bodies, @Encodings, @Segments, @Costs) AS b (language, body, encoding, segments, price)
                 ON b.language = j.language
              WHERE j.verdict IN ('allowed', 'deferred')),
         inserted AS ({Outbox.EnqueueRowsSql("chunk", skipDuplicates: false)})

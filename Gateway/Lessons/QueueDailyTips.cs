@@ -31,7 +31,7 @@ public sealed class QueueDailyTips(NpgsqlDataSource db, DailyTips tips, Outbox o
         WITH pool AS (
             SELECT * FROM unnest(@TipIndex::int[], @TipLanguage::text[], @TipBody::text[], @TipEncoding::text[],
                                  @TipSegments::int[], @TipCost::numeric[])
-                       AS p(idx, language, body, encoding, segments, cost)),
+                       AS p(idx, language, body, encoding, segments, price)),
         due AS (
             SELECT s.id AS subscriber_id, s.phone, s.language, r.cycle, r.sent,
                    (SELECT (@TodayIndex + k) % @PoolSize
@@ -53,7 +53,7 @@ public sealed class QueueDailyTips(NpgsqlDataSource db, DailyTips tips, Outbox o
                    CASE WHEN d.unsent IS NULL THEN '{}'::text[] ELSE coalesce(d.sent, '{}') END AS sent_before
               FROM due d),
         tips AS (
-            SELECT k.phone AS to_phone, k.subscriber_id, p.body, p.encoding, p.segments, p.cost AS price, @Priority AS priority,
+            SELECT k.phone AS to_phone, k.subscriber_id, p.body, p.encoding, p.segments, p.price, @Priority AS priority,
                    @Kind AS message_kind, NULL::bigint AS broadcast_id, 'tip:' || k.subscriber_id || ':' || @DateKey AS idempotency_key,
                    @Now AS due_at, @ExpiresAt AS valid_until, @Now AS queued_at
               FROM picked k

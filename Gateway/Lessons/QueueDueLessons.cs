@@ -23,7 +23,7 @@ public sealed class QueueDueLessons(NpgsqlDataSource db, CourseCatalog courses, 
         WITH texts AS (
             SELECT * FROM unnest(@TextCourse::text[], @TextLesson::int[], @TextLanguage::text[], @TextBody::text[],
                                  @TextEncoding::text[], @TextSegments::int[], @TextCost::numeric[], @TextKind::text[])
-                       AS t(course, lesson, language, body, encoding, segments, cost, kind)),
+                       AS t(course, lesson, language, body, encoding, segments, price, message_kind)),
         catalog AS (
             SELECT * FROM unnest(@CourseKey::text[], @CourseLessons::int[]) AS c(course, lessons)),
         due AS (
@@ -40,8 +40,8 @@ public sealed class QueueDueLessons(NpgsqlDataSource db, CourseCatalog courses, 
                AND s.delivery_hour = ANY(@DueHours)
                FOR UPDATE OF e SKIP LOCKED),
         lessons AS (
-            SELECT d.phone AS to_phone, d.subscriber_id, t.body, t.encoding, t.segments, t.cost AS price, @Priority AS priority,
-                   t.kind AS message_kind, NULL::bigint AS broadcast_id, 'lesson:' || d.id || ':' || @DateKey AS idempotency_key,
+            SELECT d.phone AS to_phone, d.subscriber_id, t.body, t.encoding, t.segments, t.price, @Priority AS priority,
+                   t.message_kind, NULL::bigint AS broadcast_id, 'lesson:' || d.id || ':' || @DateKey AS idempotency_key,
                    @Now AS due_at, @ExpiresAt AS valid_until, @Now AS queued_at
               FROM due d
               JOIN texts t ON t.course = d.course AND t.lesson = d.lesson AND t.language = d.language),

@@ -48,7 +48,7 @@ public static class Phone
             parsed = Util.Parse(text, defaultRegion.ToUpperInvariant());
             if (sender && !text.StartsWith('+') && !Util.IsValidNumber(parsed) && Digits(text) is { Length: > 0 } digits
                 && TryParse("+" + digits) is { } international && Util.IsPossibleNumber(international))
-                parsed = international;
+                (parsed, text) = (international, "+" + digits);
         }
         catch (NumberParseException e)
         {
@@ -71,6 +71,10 @@ public static class Phone
                 _ => $"not a valid number for region {Util.GetRegionCodeForNumber(parsed) ?? defaultRegion}",
             });
         }
+        // A number libphonenumber does not know may lose digits in its formatting (leading zeros it reads as a trunk
+        // prefix): a sender's international number is kept digit for digit as the network gave it.
+        if (sender && !Util.IsValidNumber(parsed) && text.StartsWith('+'))
+            return new("+" + new string(text.Where(char.IsAsciiDigit).ToArray()), null);
         return new(Util.Format(parsed, PhoneNumberFormat.E164), null);
     }
 

@@ -53,6 +53,21 @@ public sealed class AfricasTalkingUssdTests(AfricasTalkingUssdTests.EnglishApp a
             "SELECT topic FROM subscriptions JOIN subscribers s ON s.id = subscriber_id WHERE s.phone = '+8613800000101'"));
     }
 
+    [Theory]
+    [InlineData("+254000000001", "+254000000001")]   // Africa's Talking's sandbox: possible, not "valid" for libphonenumber
+    [InlineData("256772000001", "+256772000001")]     // an aggregator that leaves out the '+'
+    public async Task NumbersTheNetworkDialledFrom_AreServed_NotRefused(string sent, string stored)
+    {
+        var s = Session(sent);
+        Assert.StartsWith("CON Health line", await s.Dial());
+        Assert.StartsWith("CON My subscriptions", await s.Press("3"));
+        await s.Press("1");
+        await s.Press("2");
+
+        Assert.Equal(["tips"], await app.QueryAsync<string>(
+            "SELECT topic FROM subscriptions JOIN subscribers s ON s.id = subscriber_id WHERE s.phone = @stored", new { stored }));
+    }
+
     [Fact]
     public async Task FullSession_IsVisibleInTheAdminApi()
     {

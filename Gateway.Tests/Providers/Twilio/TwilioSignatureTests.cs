@@ -43,6 +43,26 @@ public sealed class TwilioSignatureTests
     public void Signer_ReproducesPublishedVectors(Vector v) =>
         Assert.Equal(v.Signature, TwilioSigner.Sign("12345", v.Url, Canonical));
 
+    // Repeated names (protocols.md §3.2 vectors 17-18, from twilio-node and twilio-python's suites): each distinct value,
+    // in ordinal order. Our signer reproduces them, and the gateway's parameters validate them with the SDK.
+    public static TheoryData<string, (string Name, string Value)[], string> RepeatedNames => new()
+    {
+        { "18 multi-valued Digits", [("Sid", "CA123"), ("SidAccount", "AC123"), ("Digits", "5678"), ("Digits", "1234"), ("Digits", "1234")], "IK+Dwps556ElfBT0I3Rgjkr1wJU=" },
+        { "17 array parameter", [("MessagingBinding.Address", "+1325xxxxxxx"), ("MessagingBinding.Address", "+1415xxxxxxx")], "83O6e2vORAoJHUNzJjDWN1jz+BA=" },
+        { "17 array parameter, other order", [("MessagingBinding.Address", "+1415xxxxxxx"), ("MessagingBinding.Address", "+1325xxxxxxx")], "83O6e2vORAoJHUNzJjDWN1jz+BA=" },
+    };
+
+    [Theory, MemberData(nameof(RepeatedNames))]
+    public void RepeatedNames_AreSignedAsTwilioPublishes(string label, (string Name, string Value)[] parameters, string signature)
+    {
+        const string url = "https://mycompany.com/myapp.php?foo=1&bar=2";
+        var pairs = parameters.Select(p => KeyValuePair.Create(p.Name, p.Value)).ToList();
+        var form = pairs.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => new Microsoft.Extensions.Primitives.StringValues(g.Select(p => p.Value).ToArray()));
+
+        Assert.Equal(signature, TwilioSigner.Sign("12345", url, pairs));
+        Assert.True(new RequestValidator("12345").Validate(url, Gateway.Providers.Twilio.TwilioSignatureFilter.SignedParameters(form), signature), label);
+    }
+
     // The port quirk: the validator accepts the URL as given or with the port toggled.
     [Theory]
     [InlineData("https://mycompany.com/myapp.php?foo=1&bar=2", "kvajT1Ptam85bY51eRf/AJRuM3w=")]
