@@ -18,6 +18,10 @@ public static class Database
             // state on a pooled connection: only SET LOCAL, no temporary tables; the dispatcher's LISTEN connection
             // UNLISTENs before it goes back, and the migrator releases its advisory lock itself.
             // Measured with the webhook bench suite: about 1.5x the requests/s for each.
+            // One hazard of automatic preparation (Npgsql 10.0.3): if the execution that prepares a statement fails at
+            // Bind (a parameter PostgreSQL refuses, such as text with U+0000), Npgsql keeps the statement without its row
+            // description and misreads its next result on that connection ("unexpected backend message DataRow"). So
+            // values that come from outside are made storable before they reach SQL (Inbound/InboundReader.Storable).
             if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
                 builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
             if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))

@@ -121,7 +121,7 @@ public sealed partial class KeywordParser(KeywordLexicon lexicon, Func<string, b
 
         string? parsed = argument.Kind switch
         {
-            ArgumentKind.Topic => value,   // resolving "tips" / "2" / "每日提示" to a topic is the router's job
+            ArgumentKind.Topic => value,   // resolving "tips" / "2" / "每日提示" to a topic is the decision's job
             ArgumentKind.LanguageName => _t.LanguageCodes.GetValueOrDefault(value),
             _ => ParseHour(value),
         };

@@ -5,7 +5,7 @@ public static class MessageKeys
 {
     public const string Help = "help";
 
-    // ---- Inbound SMS replies (Inbound/InboundRouter*.cs) ----
+    // ---- Inbound SMS replies (Inbound/*Intents.cs) ----
     public const string HelpOptedOut = "help_opted_out";
     public const string NotUnderstood = "not_understood";
     public const string ReadAs = "read_as";
@@ -27,7 +27,7 @@ public static class MessageKeys
     public const string LanguageNameZh = "language_name_zh";
     public const string LanguageNameEn = "language_name_en";
 
-    // ---- Courses and the delivery hour (Inbound/InboundRouter.Lessons.cs) ----
+    // ---- Courses and the delivery hour (Inbound/LessonIntents.cs) ----
     public const string CourseJoined = "course_joined";
     public const string FirstLessonSoon = "first_lesson_soon";
     public const string FirstLessonToday = "first_lesson_today";

@@ -51,7 +51,7 @@ public sealed class TopicCatalog
     /// The topic a resident means by <paramref name="typed"/>: its number, key, name or an alias, in either
     /// language, after the keyword parser's normalisation (full-width, case, punctuation, spaces and hyphens
     /// ignored: "２", "Daily Health Tip", "mental health"). Chinese text may carry words after the name, as
-    /// Chinese has no spaces ("心理健康" is 心理). Null when nothing fits: the router then lists the topics.
+    /// Chinese has no spaces ("心理健康" is 心理). Null when nothing fits: the reply then lists the topics.
     /// </summary>
     public Topic? Resolve(string? typed)
     {
