@@ -29,15 +29,18 @@ public sealed class SqlStatementTests
         Assert.Throws<ArgumentException>(() => SqlStatement.Command([new("SELECT @N", new { N = 1 }), new("SELECT @N", new { N = 2 })], null, CancellationToken.None));
 
     [Fact]
-    public async Task Timestamps_AreReadAsInstantsAtOffsetZero_AndCityTimeIsWrittenAsTheSameInstant()
+    public async Task Timestamps_AreReadAsInstantsAtOffsetZero_ScalarsAndMembersAlike()
     {
         Database.UseDapperConventions();
         await using var conn = new NpgsqlConnection(await TestDatabase.CreateAsync());
-        var cityTime = new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.FromHours(8));
+        var instant = new DateTimeOffset(2026, 3, 2, 1, 0, 0, TimeSpan.Zero);
 
-        var read = await conn.QuerySingleAsync<DateTimeOffset>("SELECT @At::timestamptz", new { At = cityTime });
+        var scalar = await conn.QuerySingleAsync<DateTimeOffset>("SELECT '2026-03-02 09:00+08'::timestamptz");
+        var member = await conn.QuerySingleAsync<Row>("SELECT '2026-03-02 09:00+08'::timestamptz AS at, NULL::timestamptz AS never");
 
-        Assert.Equal(TimeSpan.Zero, read.Offset);
-        Assert.Equal(cityTime, read);
+        Assert.Equal((instant, TimeSpan.Zero), (scalar, scalar.Offset));
+        Assert.Equal((instant, TimeSpan.Zero, (DateTimeOffset?)null), (member.At, member.At.Offset, member.Never));
     }
+
+    private sealed record Row(DateTimeOffset At, DateTimeOffset? Never);
 }

@@ -4,10 +4,9 @@ using Dapper;
 namespace Gateway.Data;
 
 /// <summary>
-/// The one place timestamps cross between PostgreSQL and C#: every column is timestamptz, which Npgsql reads as a
-/// UTC DateTime; read into a DateTimeOffset it arrives here and becomes an instant at offset 0, so no call site
-/// converts by hand. Written, an instant is sent in UTC (Npgsql refuses another offset for timestamptz), so a caller
-/// may pass city time.
+/// The one place timestamps are read from PostgreSQL: every column is timestamptz, which Npgsql reads as a UTC
+/// DateTime; read into a DateTimeOffset (a record's member, a scalar) it arrives here and becomes an instant at offset 0,
+/// so no call site converts by hand. (Written, Npgsql takes a DateTimeOffset at offset 0 only: producers pass UTC.)
 /// </summary>
 public sealed class UtcTimestamps : SqlMapper.TypeHandler<DateTimeOffset>
 {

@@ -2,6 +2,7 @@ using Gateway.Hosting;
 using Dapper;
 using Gateway.Data;
 using Gateway.Lessons;
+using Gateway.Phones;
 using Gateway.Subscriptions;
 using Npgsql;
 
@@ -35,7 +36,7 @@ public sealed class InboundPipeline(NpgsqlDataSource db, InboundReader reader, R
         var reading = reader.Read(message);
         if (replies.Find(message) is { } answered)
         {
-            log.LogDebug("Inbound {MessageSid} again: answered as before", LogSanitiser.Clean(message.ProviderMessageId));
+            log.LogDebug("Duplicate inbound {MessageSid} from {From}, answered as before", LogSanitiser.Clean(message.ProviderMessageId), Phone.Mask(message.From));
             return answered;
         }
 

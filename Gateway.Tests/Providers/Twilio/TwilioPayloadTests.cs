@@ -59,7 +59,7 @@ public sealed class TwilioPayloadTests(TwilioWebhookApp app) : IClassFixture<Twi
         var inInbox = inbox.RootElement.GetProperty("messages").EnumerateArray().Single(m => m.GetProperty("phone").GetString() == phone);
         Assert.Equal(expected, Media(inInbox));
 
-        using var conversation = JsonDocument.Parse(await app.CreateClient().GetStringAsync($"/api/simulator/conversation?phone={Uri.EscapeDataString(phone)}"));
+        using var conversation = JsonDocument.Parse(await app.AdminClient().GetStringAsync($"/api/simulator/conversation?phone={Uri.EscapeDataString(phone)}"));
         var inConversation = conversation.RootElement.GetProperty("messages").EnumerateArray().Single(m => m.GetProperty("direction").GetString() == "in");
         Assert.Equal(expected, Media(inConversation));
     }
@@ -119,7 +119,7 @@ public sealed class TwilioPayloadTests(TwilioWebhookApp app) : IClassFixture<Twi
         var phone = "+86139000006" + (10 + label.Length % 80).ToString("D2");
         var content = new StringContent($$"""{"from": "{{phone}}", "body": "{{jsonBody}}"}""", Encoding.UTF8, "application/json");
 
-        var response = await app.CreateClient().PostAsync("/api/simulator/inbound", content);
+        var response = await app.AdminClient().PostAsync("/api/simulator/inbound", content);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(stored, await app.QuerySingleAsync<string>("SELECT body FROM inbound_messages WHERE from_phone = @phone ORDER BY id DESC LIMIT 1", new { phone }));
@@ -150,7 +150,7 @@ public sealed class OneConnectionUnderBadInputTests(OneConnectionUnderBadInputTe
     [Fact]
     public async Task EveryMessage_IsStoredAndAnswered_WhateverItsNeighboursCarried()
     {
-        var client = app.CreateClient();
+        var client = app.AdminClient();
         var statuses = new List<(int N, HttpStatusCode Status)>();
         for (var n = 0; n < 24; n++)
         {

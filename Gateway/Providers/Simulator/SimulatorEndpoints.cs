@@ -59,8 +59,9 @@ public static class SimulatorEndpoints
             return Results.Problem(statusCode: 422, detail: $"body: {request.Body.Length} characters; an SMS can carry at most {MaxBodyLength}");
 
         var id = string.IsNullOrWhiteSpace(request.Id) ? "SIM" + Guid.NewGuid().ToString("N") : request.Id.Trim();
-        if (id.Length > 64 || id.Any(char.IsControl))
-            return Results.Problem(statusCode: 400, detail: "id: at most 64 printable characters");
+        if (id.Length > 128)
+            return Results.Problem(statusCode: 400, detail: "id: at most 128 characters");
+        id = InboundReader.Storable(id);
         var result = await pipeline.HandleAsync(new InboundMessage(SimulatorSmsProvider.ProviderName, id, from.E164!, null, request.Body, clock.GetUtcNow()), ct);
         if (result.Reply is not null && !result.Duplicate)
             await simulator.RecordReplyAsync(from.E164!, result.Reply, ct);
