@@ -62,6 +62,20 @@ public sealed class KeywordLexiconTests : IDisposable
     }
 
     [Fact]
+    public void Load_RejectsAKeywordAmongTheWordsThatAreNeverTypos()
+    {
+        string message = LoadFails(ValidYaml.Replace("language_names:", "not_typos: [john, stop]\nlanguage_names:"));
+        Assert.Contains("is listed twice, under 'not_typos'", message);
+    }
+
+    [Fact]
+    public void Load_RejectsASentenceAmongTheWordsThatAreNeverTypos()
+    {
+        string message = LoadFails(ValidYaml.Replace("language_names:", "not_typos: [john cruz]\nlanguage_names:"));
+        Assert.Contains("'not_typos': \"john cruz\" must be one English word", message);
+    }
+
+    [Fact]
     public void Load_RejectsAnEmptyList()
     {
         string message = LoadFails(ValidYaml.Replace("en: [HELP], exact", "en: [HELP], zh: [], exact"));

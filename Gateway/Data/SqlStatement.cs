@@ -11,6 +11,8 @@ namespace Gateway.Data;
 /// </summary>
 public sealed record SqlStatement(string Sql, object Parameters)
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.PropertyInfo[]> PropertiesOf = new();
+
     /// <summary>
     /// The statements as one Dapper command: PostgreSQL runs them in order, in <paramref name="tx"/> or else in one
     /// implicit transaction (all or nothing). A parameter name used by two statements must carry the same value.
@@ -22,7 +24,7 @@ public sealed record SqlStatement(string Sql, object Parameters)
         var seen = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
         foreach (var statement in statements)
         {
-            foreach (var property in statement.Parameters.GetType().GetProperties())
+            foreach (var property in PropertiesOf.GetOrAdd(statement.Parameters.GetType(), type => type.GetProperties()))
             {
                 var value = property.GetValue(statement.Parameters);
                 if (seen.TryGetValue(property.Name, out var earlier) && !Equals(earlier, value))

@@ -9,9 +9,9 @@ namespace Gateway.Inbound;
 /// <summary>
 /// The one fast path: a message from a number whose record this process remembers (<see cref="SenderCache"/>) is
 /// decided from that record before anything is read, and stored already handled, with its reply and changes, in one
-/// round trip. The round trip starts with a guard (database function inbound_sender_guard, migration 0060) that
-/// locks the sender's row and fails the whole round trip with SQLSTATE GW001 when the record is no longer as
-/// remembered. Then, and when the message turns out to be a retry, or anything else fails, nothing was written and
+/// round trip. Its first statement stores the message past a guard (database function inbound_sender_guard,
+/// migration 0060) that fails the whole round trip with SQLSTATE GW001 when the record is no longer as remembered,
+/// and first locks the sender's row when the message changes something. Then, and when the message turns out to be a retry, or anything else fails, nothing was written and
 /// <see cref="TryAsync"/> returns null: the pipeline handles the message the normal way, which stores it first.
 /// Messages whose decision reads the learner's enrolments never come here.
 /// </summary>
@@ -20,8 +20,6 @@ public sealed class InboundFastPath(NpgsqlDataSource db, SenderCache senders, In
 {
     /// <summary>The guard's SQLSTATE: the sender changed since it was remembered.</summary>
     public const string SenderChanged = "GW001";
-
-    private const string GuardSql = "SELECT inbound_sender_guard(@GuardSubscriberId, @GuardStatus, @GuardLanguage, @GuardTopics)";
 
     /// <summary>The answer, or null when the message must take the normal path.</summary>
     public async Task<InboundAnswer?> TryAsync(InboundReading reading, CancellationToken ct)
@@ -32,18 +30,11 @@ public sealed class InboundFastPath(NpgsqlDataSource db, SenderCache senders, In
         await using var conn = await db.OpenConnectionAsync(ct);
         var context = new InboundContext(await ids.NextAsync(conn, ct), reading, sender, Learner: null);
         var decision = decide.Decide(context);
-        var guard = new SqlStatement(GuardSql, new
-        {
-            GuardSubscriberId = sender.Subscriber.Id,
-            GuardStatus = sender.Subscriber.Status,
-            GuardLanguage = sender.Subscriber.Language,
-            GuardTopics = sender.Topics.ToArray(),
-        });
         try
         {
             // Not cancelled once sent: a message stored and handled must also be answered.
-            await conn.ExecuteAsync(SqlStatement.Command([guard, store.StoreHandled(context.InboundId, reading.Message, decision), .. changes.Statements(decision)],
-                null, CancellationToken.None));
+            var stored = store.StoreHandled(context.InboundId, reading.Message, decision, sender, lockSender: !decision.ChangesNothing);
+            await conn.ExecuteAsync(SqlStatement.Command([stored, .. changes.Statements(decision)], null, CancellationToken.None));
         }
         catch (PostgresException e) when (e.SqlState == SenderChanged || StoreInboundMessage.IsRetry(e))
         {

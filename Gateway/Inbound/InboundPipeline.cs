@@ -69,8 +69,8 @@ public sealed class InboundPipeline(NpgsqlDataSource db, InboundReader reader, R
             await tx.RollbackAsync(ct);
             return new InboundAnswer(earlier.Reply, Duplicate: true);
         }
-        var subscriber = await subscribers.FindOrCreateAsync(conn, tx, reading.Message.From, reading.LanguageIfNew, ct);   // locked
-        var sender = new InboundSender(subscriber, await subscribers.TopicsAsync(conn, tx, subscriber.Id, ct));
+        var (subscriber, topics) = await subscribers.FindOrCreateWithTopicsAsync(conn, tx, reading.Message.From, reading.LanguageIfNew, ct);   // locked
+        var sender = new InboundSender(subscriber, topics);
         var learner = decide.NeedsLearner(reading.Parsed, subscriber) ? await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: true, ct) : null;
         var context = new InboundContext(id, reading, sender, learner);
 

@@ -62,16 +62,28 @@ public sealed class StoreInboundMessage(TimeProvider clock)
         InboundHandledAt = clock.GetUtcNow(),
     });
 
+    // The guard runs first, in the same statement (a set-returning call in FROM yields one row): the row is written
+    // only past it, and the statement fails, with everything sent with it, when the sender changed.
     private const string StoreHandledSql = $"""
         INSERT INTO inbound_messages (id, {Columns}, intent, reply, handled_at)
         OVERRIDING SYSTEM VALUE
-        VALUES (@InboundId, {Values}, @InboundIntent, @InboundReply, @InboundHandledAt)
+        SELECT @InboundId, {Values}, @InboundIntent, @InboundReply, @InboundHandledAt
+          FROM inbound_sender_guard(@GuardSubscriberId, @GuardStatus, @GuardLanguage, @GuardTopics, @GuardLock)
         """;
 
-    /// <summary>The message stored already handled, written once, with id <paramref name="id"/> (<see cref="InboundIds"/>):
-    /// the fast path's statement. A retry fails it on the unique provider id (<see cref="IsRetry"/>).</summary>
-    public SqlStatement StoreHandled(long id, InboundMessage m, InboundDecision decision) => new(StoreHandledSql, new
+    /// <summary>
+    /// The fast path's statement: the message stored already handled, written once, with id <paramref name="id"/>
+    /// (<see cref="InboundIds"/>), if the sender is still as <paramref name="sender"/> says (database function
+    /// inbound_sender_guard, which fails with SQLSTATE GW001 otherwise, and locks the sender's row when
+    /// <paramref name="lockSender"/>). A retry fails it on the unique provider id (<see cref="IsRetry"/>).
+    /// </summary>
+    public SqlStatement StoreHandled(long id, InboundMessage m, InboundDecision decision, InboundSender sender, bool lockSender) => new(StoreHandledSql, new
     {
+        GuardSubscriberId = sender.Subscriber.Id,
+        GuardStatus = sender.Subscriber.Status,
+        GuardLanguage = sender.Subscriber.Language,
+        GuardTopics = sender.Topics.ToArray(),
+        GuardLock = lockSender,
         InboundId = id,
         InboundProvider = m.Provider,
         InboundMessageId = m.ProviderMessageId,

@@ -39,6 +39,22 @@ public sealed class Subscribers(NpgsqlDataSource db, ChangeConsent consent, Time
         await conn.QuerySingleAsync<Subscriber>(new CommandDefinition(UpsertSql,
             new { Phone = phone, Language = language, Now = clock.GetUtcNow() }, tx, cancellationToken: ct));
 
+    // Sees the row the first statement created or locked: the same transaction, a later statement.
+    private const string UpsertWithTopicsSql = UpsertSql + """
+        ;
+        SELECT t.topic FROM subscriptions t JOIN subscribers s ON s.id = t.subscriber_id WHERE s.phone = @Phone ORDER BY t.topic
+        """;
+
+    /// <summary><see cref="FindOrCreateAsync"/> and <see cref="TopicsAsync"/> in one round trip (the inbound pipeline's normal path).</summary>
+    public async Task<(Subscriber Subscriber, IReadOnlyList<string> Topics)> FindOrCreateWithTopicsAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+        string phone, string language, CancellationToken ct)
+    {
+        await using var read = await conn.QueryMultipleAsync(new CommandDefinition(UpsertWithTopicsSql,
+            new { Phone = phone, Language = language, Now = clock.GetUtcNow() }, tx, cancellationToken: ct));
+        var subscriber = await read.ReadSingleAsync<Subscriber>();
+        return (subscriber, (await read.ReadAsync<string>()).AsList());
+    }
+
     private const string SelectTopicsSql = "SELECT topic FROM subscriptions WHERE subscriber_id = @SubscriberId ORDER BY topic";
 
     /// <summary>The topic keys the subscriber receives (whatever their status: an opt-out keeps them for a later START),
