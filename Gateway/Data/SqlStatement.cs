@@ -13,12 +13,26 @@ public sealed record SqlStatement(string Sql, object Parameters)
 {
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.PropertyInfo[]> PropertiesOf = new();
 
+    // A null value still needs its type (PostgreSQL must know what NULL it is); arrays and the rest Npgsql infers.
+    private static System.Data.DbType? DbTypeOf(Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch
+    {
+        var t when t == typeof(string) => System.Data.DbType.String,
+        var t when t == typeof(long) => System.Data.DbType.Int64,
+        var t when t == typeof(int) => System.Data.DbType.Int32,
+        var t when t == typeof(short) => System.Data.DbType.Int16,
+        var t when t == typeof(bool) => System.Data.DbType.Boolean,
+        var t when t == typeof(DateTimeOffset) => System.Data.DbType.DateTimeOffset,
+        _ => null,
+    };
+
     /// <summary>
     /// The statements as one Dapper command: PostgreSQL runs them in order, in <paramref name="tx"/> or else in one
     /// implicit transaction (all or nothing). A parameter name used by two statements must carry the same value.
     /// </summary>
     public static CommandDefinition Command(IReadOnlyList<SqlStatement> statements, Npgsql.NpgsqlTransaction? tx, CancellationToken ct)
     {
+        if (statements.Count == 1)   // the common case (a message that changes nothing): no merging to do
+            return new CommandDefinition(statements[0].Sql, statements[0].Parameters, tx, cancellationToken: ct);
         var sql = new StringBuilder();
         var parameters = new DynamicParameters();
         var seen = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
@@ -27,11 +41,16 @@ public sealed record SqlStatement(string Sql, object Parameters)
             foreach (var property in PropertiesOf.GetOrAdd(statement.Parameters.GetType(), type => type.GetProperties()))
             {
                 var value = property.GetValue(statement.Parameters);
-                if (seen.TryGetValue(property.Name, out var earlier) && !Equals(earlier, value))
-                    throw new ArgumentException($"@{property.Name} has two values in one command: give one statement's parameter another name", nameof(statements));
+                if (seen.TryGetValue(property.Name, out var earlier))
+                {
+                    if (!Equals(earlier, value))
+                        throw new ArgumentException($"@{property.Name} has two values in one command: give one statement's parameter another name", nameof(statements));
+                    continue;
+                }
                 seen[property.Name] = value;
+                // Added one by one rather than as templates: Dapper then compiles nothing per statement and command.
+                parameters.Add(property.Name, value, DbTypeOf(property.PropertyType));
             }
-            parameters.AddDynamicParams(statement.Parameters);
             sql.Append(statement.Sql.TrimEnd().TrimEnd(';')).Append(";\n");
         }
         return new CommandDefinition(sql.ToString(), parameters, tx, cancellationToken: ct);

@@ -52,8 +52,8 @@ public sealed partial class TwilioSignatureFilter(IOptions<TwilioOptions> twilio
     /// a plain ToString() of the form value would, makes such a webhook fail with 403.
     /// </summary>
     public static Dictionary<string, string> SignedParameters(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> form) =>
-        form.ToDictionary(p => p.Key, p => string.Join(p.Key, p.Value.Select(v => v ?? "").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)),
-            StringComparer.Ordinal);
+        form.ToDictionary(p => p.Key, p => p.Value.Count == 1 ? p.Value[0] ?? ""
+            : string.Join(p.Key, p.Value.Select(v => v ?? "").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)), StringComparer.Ordinal);
 
     /// <summary>
     /// The URL as Twilio requested it. Behind a proxy or TLS terminator the request we see is not what Twilio
