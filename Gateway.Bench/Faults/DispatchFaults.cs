@@ -109,7 +109,7 @@ public sealed class WorkerKillMidDispatch : DispatchFault
         report.Add("its rows taken up by the live worker", Seconds(takenBack) + " after the kill", "≤ 30 s", takenBack <= 30);
         if (held.Count > 0)
         {
-            var leaseEnd = new DateTimeOffset(DateTime.SpecifyKind(held.Max(h => h.LeaseUntil), DateTimeKind.Utc));
+            var leaseEnd = new DateTimeOffset(held.Max(h => h.LeaseUntil));
             var afterLease = settled is { } s ? (killedUtc + TimeSpan.FromSeconds(takenBack ?? 0) + TimeSpan.FromSeconds(s) - leaseEnd).TotalSeconds : (double?)null;
             report.Add("its rows settled", $"{Seconds(afterLease)} after its lease ended ({(leaseEnd - killedUtc).TotalSeconds:F1} s after the kill)", "≤ 30 s", afterLease <= 30);
         }

@@ -22,7 +22,7 @@ public static class AuditEndpoints
         var events = await list.HandleAsync(before, size, ct);
         var zone = options.Value.CityTimeZone;
         return TypedResults.Ok(new AuditPageResponse(
-            events.Select(e => new AuditEventResponse(e.Id, TimeZoneInfo.ConvertTime(new DateTimeOffset(DateTime.SpecifyKind(e.At, DateTimeKind.Utc)), zone),
+            events.Select(e => new AuditEventResponse(e.Id, TimeZoneInfo.ConvertTime(new DateTimeOffset(e.At), zone),
                 e.Actor, e.Via, e.Action, e.Target, e.Detail, e.Address)).ToList(),
             events.Count == size ? $"/api/audit?limit={size}&before={events[^1].Id}" : null));
     }

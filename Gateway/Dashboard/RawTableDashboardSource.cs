@@ -9,16 +9,11 @@ namespace Gateway.Dashboard;
 /// </summary>
 public sealed class RawTableDashboardSource(NpgsqlDataSource db) : IDashboardSource
 {
-    private const string Sql = """
-        SELECT (coalesce(sent_at, status_at) AT TIME ZONE @Zone)::date AS day, status, sent_at IS NOT NULL AS handed_over, count(*) AS messages
-          FROM outbound_messages
-         WHERE coalesce(sent_at, status_at) >= @From AND coalesce(sent_at, status_at) < @To
-         GROUP BY 1, 2, 3;
+    // The outbound queue's two counts are the Delivery slice's SQL (only it names that table's columns).
+    private const string Sql = $"""
+        {Delivery.OutboundHistory.MessagesByDaySql};
 
-        SELECT priority, status, count(*) AS messages
-          FROM outbound_messages
-         WHERE status IN ('queued', 'sending', 'ambiguous')
-         GROUP BY 1, 2;
+        {Delivery.OutboundHistory.WaitingByPrioritySql};
 
         SELECT status, language, region, count(*) AS subscribers FROM subscribers GROUP BY 1, 2, 3;
 

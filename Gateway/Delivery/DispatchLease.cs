@@ -139,7 +139,7 @@ public sealed class DispatchLease : IAsyncDisposable
 
     private void Extend(DateTime confirmed)
     {
-        var until = new DateTimeOffset(DateTime.SpecifyKind(confirmed, DateTimeKind.Utc));
+        var until = new DateTimeOffset(confirmed);
         lock (_gate)
             if (until > _until) _until = until;
     }

@@ -34,6 +34,23 @@ public static class OutboundHistory
                AND m.not_before > @GuardDue - interval '24 hours' AND m.not_before < @GuardDue + interval '24 hours') AS guard ON true
         """;
 
+    /// <summary>For the dashboard's raw-table count: messages by city day of hand-over (or last status), status and whether
+    /// they were handed over, between @From and @To, days in @Zone. Columns: day, status, handed_over, messages.</summary>
+    public const string MessagesByDaySql = """
+        SELECT (coalesce(sent_at, status_at) AT TIME ZONE @Zone)::date AS day, status, sent_at IS NOT NULL AS handed_over, count(*) AS messages
+          FROM outbound_messages
+         WHERE coalesce(sent_at, status_at) >= @From AND coalesce(sent_at, status_at) < @To
+         GROUP BY 1, 2, 3
+        """;
+
+    /// <summary>For the dashboard's raw-table count: the messages still to send, by priority and status.</summary>
+    public const string WaitingByPrioritySql = """
+        SELECT priority, status, count(*) AS messages
+          FROM outbound_messages
+         WHERE status IN ('queued', 'sending', 'ambiguous')
+         GROUP BY 1, 2
+        """;
+
     private const string CountByStatusSql = """
         SELECT status, count(*) AS messages, count(*) FILTER (WHERE error_code = 'ambiguous_after_resend') AS unconfirmed
           FROM outbound_messages WHERE broadcast_id = ANY(@Occurrences) GROUP BY status

@@ -27,5 +27,5 @@ public sealed class ConsoleFormats(IOptions<GatewayOptions> options)
     /// <summary>A city date as "03-02" (short, for chart axes) or "2026-03-02".</summary>
     public static string Day(DateOnly day, bool withYear = false) => day.ToString(withYear ? "yyyy-MM-dd" : "MM-dd", CultureInfo.InvariantCulture);
 
-    private DateTimeOffset City(DateTime utc) => TimeZoneInfo.ConvertTime(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)), Zone);
+    private DateTimeOffset City(DateTime utc) => TimeZoneInfo.ConvertTime(new DateTimeOffset(utc), Zone);
 }

@@ -77,5 +77,5 @@ public sealed class SignInStaff(NpgsqlDataSource db, StaffPasswords passwords, A
     private static AuditEntry Entry(string actor, string action, string? detail, string? address) =>
         new(actor, AuditVia.Console, action, null, detail, address);
 
-    private static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
+    private static DateTimeOffset Utc(DateTime t) => new(t);
 }

@@ -99,7 +99,7 @@ public sealed record StaffResponse(string Name, string DisplayName, IReadOnlyLis
         m.IsDisabled ? "disabled" : m.IsLockedAt(now) ? "locked" : "active",
         Local(m.CreatedAt, zone), m.CreatedBy, Local(m.LastSignInAt, zone), Local(m.DisabledAt, zone), m.IsLockedAt(now) ? Local(m.LockedUntil, zone) : null);
 
-    private static DateTimeOffset Local(DateTime utc, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)), zone);
+    private static DateTimeOffset Local(DateTime utc, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(new DateTimeOffset(utc), zone);
 
     private static DateTimeOffset? Local(DateTime? utc, TimeZoneInfo zone) => utc is { } t ? Local(t, zone) : null;
 }

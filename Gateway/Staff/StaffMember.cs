@@ -20,5 +20,5 @@ public sealed record StaffMember
 
     public bool IsDisabled => DisabledAt is not null;
 
-    public bool IsLockedAt(DateTimeOffset now) => LockedUntil is { } until && new DateTimeOffset(DateTime.SpecifyKind(until, DateTimeKind.Utc)) > now;
+    public bool IsLockedAt(DateTimeOffset now) => LockedUntil is { } until && new DateTimeOffset(until) > now;
 }
