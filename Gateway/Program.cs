@@ -2,12 +2,14 @@ using Gateway.Admin;
 using Gateway.Audit;
 using Gateway.Broadcasts;
 using Gateway.Hosting;
+using Gateway.Imports;
 using Gateway.Providers.AfricasTalking;
 using Gateway.Providers.Kannel;
 using Gateway.Providers.Simulator;
 using Gateway.Providers.Twilio;
 using Gateway.Shell;
 using Gateway.Staff;
+using Gateway.Subscriptions;
 
 try
 {
@@ -28,6 +30,8 @@ try
     app.MapStaffApi();           // admins manage staff
     app.MapAuditApi();           // admins read the audit log
     app.MapBroadcasts();         // officials schedule broadcasts
+    app.MapImports();            // officials bring residents in from lists
+    app.MapSubscriberExports();  // and take them out, audited
     app.MapSimulator();          // phone simulator: open in local mode, behind a token with SIMULATOR_ENABLED
     app.MapUssdSimulator();
     app.MapJobsDashboard();      // Hangfire's dashboard: staff look, admins act

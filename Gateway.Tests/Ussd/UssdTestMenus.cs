@@ -43,8 +43,8 @@ public static class UssdTestMenus
     public static UssdFacts Unknown(string language = "zh") => UssdFacts.Unknown("+8613800000001", language, Today);
 
     public static UssdFacts Receiving(string language, params string[] topics) =>
-        new("+8613800000001", language, Known: true, OptedOut: false, topics.ToHashSet(), 8, Today, Today);
+        new("+8613800000001", language, Known: true, ReceivesNothing: false, topics.ToHashSet(), 8, Today, Today);
 
     public static UssdFacts OptedOut(string language, params string[] topics) =>
-        new("+8613800000001", language, Known: true, OptedOut: true, topics.ToHashSet(), 8, Today, Today);
+        new("+8613800000001", language, Known: true, ReceivesNothing: true, topics.ToHashSet(), 8, Today, Today);
 }

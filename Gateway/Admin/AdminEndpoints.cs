@@ -111,6 +111,8 @@ public static class AdminEndpoints
                 detail: $"phone: no subscriber {Phone.Mask(e164)}; only a number that has texted or dialled the gateway can be enrolled"),
             EnrolmentResult.OptedOut => Results.Problem(statusCode: 409,
                 detail: $"phone: {Phone.Mask(e164)} opted out of all messages; only the resident can opt back in"),
+            EnrolmentResult.Pending => Results.Problem(statusCode: 409,
+                detail: $"phone: {Phone.Mask(e164)} was imported and has not replied YES yet; only the resident can confirm"),
             EnrolmentResult.Already => Results.Ok(EnrolmentJson(course, enrolment!)),
             _ => Results.Created($"/api/subscribers/{Uri.EscapeDataString(e164!)}", EnrolmentJson(course, enrolment!)),
         };

@@ -15,7 +15,12 @@ public static class AuditActions
     public const string StaffEnabled = "staff.enabled";
     public const string PasswordReset = "staff.password_reset";
     public const string RolesChanged = "staff.roles_changed";
+    public const string SubscribersImported = "subscribers.imported";
+    public const string ImportDiscarded = "subscribers.import_discarded";
+    public const string SubscribersExported = "subscribers.exported";
+    public const string ConsentExported = "subscribers.consent_exported";
 
     /// <summary>Every action this build records (the Audit page's texts are checked against it).</summary>
-    public static readonly string[] All = [SignIn, SignInFailed, LockedOut, SignOut, StaffCreated, StaffDisabled, StaffEnabled, PasswordReset, RolesChanged];
+    public static readonly string[] All = [SignIn, SignInFailed, LockedOut, SignOut, StaffCreated, StaffDisabled, StaffEnabled, PasswordReset, RolesChanged,
+        SubscribersImported, ImportDiscarded, SubscribersExported, ConsentExported];
 }

@@ -5,7 +5,8 @@ namespace Gateway.Broadcasts;
 /// <summary>
 /// Who receives a broadcast, and what happens to each of them: the one definition the fan-out and the preview share.
 /// <para>
-/// Audience: subscribers with id in (@From, @To] subscribed to any of @Topics (any topic when empty), in @Regions and
+/// Audience: subscribers with id in (@From, @To], not pending (imported and not yet confirmed: they receive nothing
+/// until they reply YES), subscribed to any of @Topics (any topic when empty), in @Regions and
 /// @Languages (no condition when empty). Verdict per subscriber, first match wins: 'skipped_opted_out' (opted out of
 /// everything), 'skipped_invalid_number' (the provider told us the number cannot receive SMS), then the frequency
 /// guard: 'same_text', 'deferred' (sent at deferred_until), or 'allowed' (sent at @Due).
@@ -20,6 +21,7 @@ public static class BroadcastAudience
               FROM subscribers s
               LEFT JOIN phone_number_problems p ON p.phone = s.phone
              WHERE s.id > @From AND s.id <= @To
+               AND s.status <> 'pending'
                AND (cardinality(@Regions::text[]) = 0 OR s.region = ANY(@Regions))
                AND (cardinality(@Languages::text[]) = 0 OR s.language = ANY(@Languages))
                AND EXISTS (SELECT 1 FROM subscriptions t

@@ -53,4 +53,6 @@ public static class MessageKinds
     public const string Lesson = "lesson";
     public const string Tip = "tip";
     public const string Broadcast = "broadcast";
+    /// <summary>The one SMS asking a resident imported from a list to reply YES (Imports/ApplyImport).</summary>
+    public const string ImportConfirmation = "import_confirmation";
 }

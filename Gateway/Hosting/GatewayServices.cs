@@ -3,6 +3,7 @@ using Gateway.Broadcasts;
 using Gateway.Dashboard;
 using Gateway.Data;
 using Gateway.Delivery;
+using Gateway.Imports;
 using Gateway.Inbound;
 using Gateway.Lessons;
 using Gateway.Subscriptions;
@@ -46,6 +47,7 @@ public static class GatewayServices
         services.AddUssd();
         services.AddLessons();
         services.AddBroadcasts();
+        services.AddImports();
         services.AddAudit();
         services.AddStaff();
         services.AddDashboard();

@@ -14,6 +14,7 @@ public static class RecurringJobs
             Lessons.QueueLessonsAndTipsJob.Cron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc, MisfireHandling = MisfireHandlingMode.Relaxed });
         jobs.AddOrUpdate<Broadcasts.SettleBroadcasts>(Broadcasts.SettleBroadcasts.JobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         jobs.AddOrUpdate<Dashboard.CompactTallies>(Dashboard.CompactTallies.JobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        jobs.AddOrUpdate<Imports.DiscardStaleImports>(Imports.DiscardStaleImports.JobId, j => j.RunAsync(CancellationToken.None), Cron.Hourly());
         jobs.AddOrUpdate<Broadcasts.HoldForQuietHours>(Broadcasts.HoldForQuietHours.JobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
     }
 }

@@ -50,6 +50,7 @@ public sealed class DecideInbound(ConsentIntents consent, TopicIntents topics, L
         Intent.OptOutAll => consent.StopEverything(c),
         Intent.OptIn => consent.OptBackIn(c),
         Intent.Yes when c.Subscriber.IsOptedOut => consent.OptBackIn(c),   // YES only means "opt me back in" after an opt-out
+        Intent.Yes when c.Subscriber.IsPending => consent.Confirm(c),      // or "yes, send me what the list named" (Imports/)
         Intent.Join => lessons.CourseNamed(c.Parsed) is { } course ? lessons.JoinCourse(c, course) : topics.Join(c),
         Intent.Leave => lessons.CourseNamed(c.Parsed) is { } course ? lessons.LeaveCourse(c, course) : topics.Leave(c),
         Intent.Next => lessons.Next(c),

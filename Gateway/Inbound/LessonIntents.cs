@@ -36,7 +36,7 @@ public sealed class LessonIntents(TopicCatalog topics, CourseCatalog courses, En
         var learner = c.Learner!;
         var inProgress = learner.In(course.Key) is { IsCompleted: false } current ? current : null;
         ConsentChange? consent = null;
-        if (c.Subscriber.IsOptedOut || inProgress is null)
+        if (!c.Subscriber.IsActive || inProgress is null)
             consent = ConsentRule.JoinCourse(c.Subscriber, c.Topics, Enrolments.CoursesInProgress(learner), course.ConsentScope, c.KeywordAsReceived, ConsentChannel.Sms);
         var change = new CourseChange(c.Subscriber.Id) { Enrol = inProgress is null ? course.Key : null, Leave = consent?.CoursesLeft ?? [] };
 

@@ -30,6 +30,6 @@ public sealed class MenuIntents(ReplyTexts texts)
     public InboundDecision MyData(InboundContext c) => new(InboundDecision.NameOf(Intent.MyData), texts.Text(MessageKeys.MyData, c.Language,
         ("phone", c.Phone),
         ("language", texts.Text(c.Language == "en" ? MessageKeys.LanguageNameEn : MessageKeys.LanguageNameZh, c.Language)),
-        ("status", texts.Text(c.Subscriber.IsOptedOut ? MessageKeys.StatusOptedOut : MessageKeys.StatusActive, c.Language)),
+        ("status", texts.Text(c.Subscriber.IsOptedOut ? MessageKeys.StatusOptedOut : c.Subscriber.IsPending ? MessageKeys.StatusPending : MessageKeys.StatusActive, c.Language)),
         ("topics", texts.TopicNames(c.Topics, c.Language))));
 }

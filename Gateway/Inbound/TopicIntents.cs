@@ -18,7 +18,7 @@ public sealed class TopicIntents(TopicCatalog topics, ReplyTexts texts)
         var courses = c.Learner is null ? [] : Enrolments.CoursesInProgress(c.Learner);
         var consent = ConsentRule.JoinTopic(c.Subscriber, c.Topics, courses, topic.Key, c.KeywordAsReceived, ConsentChannel.Sms);
         var number = ReplyTexts.Number(topic.Number);
-        var reply = c.Topics.Contains(topic.Key) && !c.Subscriber.IsOptedOut
+        var reply = c.Topics.Contains(topic.Key) && c.Subscriber.IsActive
             ? texts.Text(MessageKeys.AlreadyJoined, c.Language, ("topic", topic.Name(c.Language)), ("number", number))
             : texts.Text(MessageKeys.Joined, c.Language, ("topic", topic.Name(c.Language)), ("number", number),
                 ("topics", texts.TopicNames(consent.TopicsAfter(c.Topics), c.Language)));

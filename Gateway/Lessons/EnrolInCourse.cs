@@ -14,6 +14,8 @@ public enum EnrolmentResult
     UnknownSubscriber,
     /// <summary>The number opted out of everything: only the resident can opt back in.</summary>
     OptedOut,
+    /// <summary>The number was imported and has not confirmed (pending): only the resident's YES lets lessons reach it.</summary>
+    Pending,
 }
 
 /// <summary>
@@ -37,6 +39,7 @@ public sealed class EnrolInCourse(NpgsqlDataSource db, Enrolments enrolments, Ch
         var subscriber = await conn.QuerySingleOrDefaultAsync<Subscriber>(new CommandDefinition(SelectSubscriberForUpdateSql, new { Phone = phone }, tx, cancellationToken: ct));
         if (subscriber is null) return (EnrolmentResult.UnknownSubscriber, null);
         if (subscriber.IsOptedOut) return (EnrolmentResult.OptedOut, null);
+        if (subscriber.IsPending) return (EnrolmentResult.Pending, null);
 
         var before = (await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: true, ct)).In(course.Key);
         if (before is { IsCompleted: false }) return (EnrolmentResult.Already, before);

@@ -15,6 +15,10 @@ namespace Gateway.Subscriptions;
 /// before are left, and ledgered as left, so the number receives what it just asked for and nothing it did not.</item>
 /// <item>Leaving a topic or course is done whatever the status (it never adds messages).</item>
 /// <item>Every request is ledgered, even one that changes nothing (a second STOP), with the text as received.</item>
+/// <item>A number imported without recorded consent is pending: YES confirms exactly the topics the confirmation SMS
+/// named, ledgered one by one; any other opt-in keyword, or joining one topic, works as it does for an opted-out number.
+/// What an import does to each number is <see cref="ImportConsent"/>'s SQL, by the same rule: recorded consent
+/// subscribes (new, pending or active numbers; never an opted-out one), no consent asks a new number only.</item>
 /// </list>
 /// </summary>
 public static class ConsentRule
@@ -28,6 +32,11 @@ public static class ConsentRule
     public static ConsentChange OptBackIn(Subscriber s, IReadOnlyList<string> topics, string? keyword, string channel) => topics.Count == 0
         ? Change(s, Subscriber.Active, [TopicCatalog.DefaultTopicKey], [], [new(ConsentEntry.OptIn, All), new(ConsentEntry.OptIn, TopicCatalog.DefaultTopicKey)], keyword, channel)
         : Change(s, Subscriber.Active, [], [], [new(ConsentEntry.OptIn, All)], keyword, channel);
+
+    /// <summary>YES / 是 from a pending number: active, with the topics the confirmation named, each ledgered.</summary>
+    public static ConsentChange Confirm(Subscriber s, IReadOnlyList<string> topics, string? keyword, string channel) => topics.Count == 0
+        ? Change(s, Subscriber.Active, [TopicCatalog.DefaultTopicKey], [], [new(ConsentEntry.OptIn, TopicCatalog.DefaultTopicKey)], keyword, channel)
+        : Change(s, Subscriber.Active, [], [], topics.Select(t => new ConsentEntry(ConsentEntry.OptIn, t)).ToList(), keyword, channel);
 
     /// <param name="coursesInProgress">The 'course:&lt;key&gt;' scopes the number is on: left when it opts back in to this topic only.</param>
     public static ConsentChange JoinTopic(Subscriber s, IReadOnlyList<string> topics, IReadOnlyList<string> coursesInProgress, string topic,

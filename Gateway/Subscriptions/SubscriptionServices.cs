@@ -11,6 +11,7 @@ public static class SubscriptionServices
         services.AddSingleton<DeleteSubscriberData>();
         services.AddSingleton<GetSubscriber>();
         services.AddSingleton<ListConsentEvents>();
+        services.AddSingleton<ExportSubscribers>();
         return services;
     }
 }

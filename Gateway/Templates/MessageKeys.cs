@@ -24,6 +24,7 @@ public static class MessageKeys
     public const string NoTopics = "no_topics";
     public const string StatusActive = "status_active";
     public const string StatusOptedOut = "status_opted_out";
+    public const string StatusPending = "status_pending";
     public const string LanguageNameZh = "language_name_zh";
     public const string LanguageNameEn = "language_name_en";
 
@@ -40,6 +41,11 @@ public static class MessageKeys
     public const string NothingToRepeat = "nothing_to_repeat";
     public const string TimeSet = "time_set";
     public const string TimeChoose = "time_choose";
+
+    // ---- Residents brought in from a list (Imports/ApplyImport.cs) ----
+    /// <summary>Who residents are told is writing to them (the bureau's line), in each language.</summary>
+    public const string SenderName = "sender_name";
+    public const string ImportConfirmation = "import_confirmation";
 
     public static readonly IReadOnlyDictionary<string, string[]> All = new Dictionary<string, string[]>
     {
@@ -62,6 +68,7 @@ public static class MessageKeys
         [NoTopics] = [],
         [StatusActive] = [],
         [StatusOptedOut] = [],
+        [StatusPending] = [],
         [LanguageNameZh] = [],
         [LanguageNameEn] = [],
         [CourseJoined] = ["course", "number", "lessons", "hour", "when"],
@@ -76,5 +83,7 @@ public static class MessageKeys
         [NothingToRepeat] = ["course"],
         [TimeSet] = ["hour"],
         [TimeChoose] = ["hours"],
+        [SenderName] = [],
+        [ImportConfirmation] = ["sender", "topics"],
     };
 }

@@ -195,8 +195,8 @@ public sealed class UssdMenu
         return
         [
             ("unknown number", UssdFacts.Unknown(phone, language, today)),
-            ("every topic", new UssdFacts(phone, language, Known: true, OptedOut: false, all, Menus.TipHours.To, today, since)),
-            ("opted out", new UssdFacts(phone, language, Known: true, OptedOut: true, all, Menus.TipHours.To, today, since)),
+            ("every topic", new UssdFacts(phone, language, Known: true, ReceivesNothing: false, all, Menus.TipHours.To, today, since)),
+            ("opted out", new UssdFacts(phone, language, Known: true, ReceivesNothing: true, all, Menus.TipHours.To, today, since)),
         ];
     }
 
@@ -274,7 +274,7 @@ public sealed class UssdMenu
         values["tip"] = Content.Tips[DailyTips.IndexForDay(facts.Today, Content.Tips.Count)].In(language);
         values["phone"] = Phone.Mask(facts.Phone);
         values["language"] = Words.LanguageName(facts.Language, language);
-        values["status"] = (facts.OptedOut ? Words.Stopped : Words.Receiving)!.In(language);
+        values["status"] = (facts.ReceivesNothing ? Words.Stopped : Words.Receiving)!.In(language);
         values["topics"] = received.Count == 0 ? Words.None!.In(language) : string.Join(",", received);
         values["tip_hour"] = Number(facts.TipHour);
         values["since"] = facts.Since?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "";

@@ -141,7 +141,8 @@ public sealed class UssdSessions(NpgsqlDataSource db, TimeProvider clock, IOptio
             phone,
             row.SubscriberLanguage ?? options.Value.DefaultLanguage,
             Known: row.SubscriberId is not null,
-            OptedOut: row.Status == Subscriptions.Subscriber.OptedOut,
+            // Pending (imported, not confirmed) receives nothing either, and is asked "yes" first like an opted-out number.
+            ReceivesNothing: row.Status is Subscriptions.Subscriber.OptedOut or Subscriptions.Subscriber.Pending,
             (row.Topics ?? []).ToHashSet(),
             row.DeliveryHour ?? UssdFacts.DefaultTipHour,
             DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, city).DateTime),

@@ -65,17 +65,17 @@ public sealed record UssdFacts(
     string Phone,
     string Language,
     bool Known,
-    bool OptedOut,
+    bool ReceivesNothing,
     IReadOnlySet<string> Topics,
     int TipHour,
     DateOnly Today,
     DateOnly? Since)
 {
-    /// <summary>Topics the number receives now: none while opted out, whatever the subscriptions table still holds.</summary>
-    public bool Receives(string topic) => !OptedOut && Topics.Contains(topic);
+    /// <summary>Topics the number receives now: none while opted out or pending, whatever the subscriptions table still holds.</summary>
+    public bool Receives(string topic) => !ReceivesNothing && Topics.Contains(topic);
 
     public static UssdFacts Unknown(string phone, string language, DateOnly today, int tipHour = DefaultTipHour) =>
-        new(phone, language, Known: false, OptedOut: false, new HashSet<string>(), tipHour, today, Since: null);
+        new(phone, language, Known: false, ReceivesNothing: false, new HashSet<string>(), tipHour, today, Since: null);
 
     /// <summary>The column default of subscribers.delivery_hour.</summary>
     public const int DefaultTipHour = 8;

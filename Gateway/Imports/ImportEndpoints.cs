@@ -1,0 +1,71 @@
+using Gateway.Admin;
+using Gateway.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Gateway.Imports;
+
+/// <summary>
+/// The import API (admins and editors; docs/imports.md): POST a list with ?dryRun=true for its report (nothing written),
+/// or ?dryRun=false to import it (202: the job writes it; GET the import for its progress). A person limited to
+/// districts imports only rows of their districts (the others are reported invalid).
+/// </summary>
+public static class ImportEndpoints
+{
+    public const int MaxList = 100;
+
+    public static void MapImports(this IEndpointRouteBuilder app)
+    {
+        var edit = app.MapGroup("/api/subscribers/imports").RequireAuthorization(AdminPolicies.Edit);
+        edit.MapPost("", Import).WithRequestSizeLimit(ImportUpload.MaxFileBytes);
+        edit.MapGet("", List);
+        edit.MapGet("/{id:long}", Get);
+    }
+
+    private static async Task<Results<Ok<ImportResponse>, Accepted<ImportResponse>, ProblemHttpResult>> Import(string? dryRun, HttpContext http,
+        StageImport stage, ManageImports manage, ImportRecords records, CancellationToken ct)
+    {
+        if (dryRun is null || !bool.TryParse(dryRun, out var dry))
+            return TypedResults.Problem(statusCode: 400, detail: "dryRun: required, true (report only, nothing written) or false (import)");
+        var caller = http.User.Caller();
+        try
+        {
+            ImportReport? report = null;
+            long? id = null;
+            var problem = await ImportUpload.ReadAsync(http, antiforgeryFirst: false, async (file, fileName) =>
+            {
+                if (dry)
+                    report = await stage.CheckAsync(file, caller.Regions, ct);
+                else
+                    (id, report) = await stage.StageAsync(file, caller.Regions, caller.Name, fileName, confirmed: true, ct);
+            });
+            if (problem is not null)
+                return TypedResults.Problem(statusCode: problem.Status, detail: problem.Detail);
+            if (id is not { } imported)
+                return TypedResults.Ok(ImportResponse.Of(report!, null, ImportResponse.DryRunStatus, null));
+            await manage.QueueAsync(http, imported, report!, ct);
+            var record = await records.FindAsync(imported, ct);
+            return TypedResults.Accepted($"/api/subscribers/imports/{imported}", ImportResponse.Of(record!));
+        }
+        catch (ImportFileProblem e)
+        {
+            return TypedResults.Problem(statusCode: 422, detail: $"file: {e.Message}");
+        }
+        catch (CsvHelper.CsvFormatException)
+        {
+            return TypedResults.Problem(statusCode: 422, detail: "file: a row is too long to be a line of a list (an unclosed quote?)");
+        }
+    }
+
+    private static async Task<Results<Ok<ImportResponse>, ProblemHttpResult>> Get(long id, HttpContext http, ManageImports manage, CancellationToken ct) =>
+        await manage.FindAsync(http.User.Caller(), id, ct) is { } import
+            ? TypedResults.Ok(ImportResponse.Of(import))
+            : TypedResults.Problem(statusCode: 404, detail: $"id: no import {id} of yours");
+
+    /// <summary>The newest imports: every one for admins, one's own for others.</summary>
+    private static async Task<Ok<List<ImportResponse>>> List(HttpContext http, ImportRecords records, CancellationToken ct)
+    {
+        var caller = http.User.Caller();
+        var imports = await records.ListAsync(caller.IsInRole(Roles.Admin) ? null : caller.Name, MaxList, ct);
+        return TypedResults.Ok(imports.Select(ImportResponse.Of).ToList());
+    }
+}
