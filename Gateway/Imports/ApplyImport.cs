@@ -95,10 +95,10 @@ public sealed class ApplyImport(NpgsqlDataSource db, Outbox outbox, MessageTexts
     /// <summary>Hangfire: writes import <paramref name="importId"/> to the end (or carries on a run that stopped).</summary>
     [Queue("bulk")]
     [AutomaticRetry(Attempts = 5, DelaysInSeconds = [10, 30, 60, 120, 300])]
-    public Task RunAsync(long importId, CancellationToken ct) => RunAsync(importId, ct, maxChunks: null);
+    public Task RunAsync(long importId, CancellationToken ct) => RunAsync(importId, ct, maxChunks: null, ChunkSize);
 
-    /// <summary>The run, stopping after <paramref name="maxChunks"/> chunks (tests stop it mid-way).</summary>
-    internal async Task RunAsync(long importId, CancellationToken ct, int? maxChunks)
+    /// <summary>The run, stopping after <paramref name="maxChunks"/> chunks of <paramref name="chunkSize"/> lines (tests stop it mid-way).</summary>
+    internal async Task RunAsync(long importId, CancellationToken ct, int? maxChunks, int chunkSize)
     {
         var now = clock.GetUtcNow();
         Claim? claim;
@@ -127,7 +127,7 @@ public sealed class ApplyImport(NpgsqlDataSource db, Outbox outbox, MessageTexts
         var chunks = 0;
         while (maxChunks is null || chunks < maxChunks)
         {
-            if (!await ChunkAsync(importId, claim.CreatedBy, bodies, due, ct)) break;
+            if (!await ChunkAsync(importId, claim.CreatedBy, bodies, due, chunkSize, ct)) break;
             chunks++;
         }
         if (maxChunks is null || chunks < maxChunks)
@@ -140,14 +140,14 @@ public sealed class ApplyImport(NpgsqlDataSource db, Outbox outbox, MessageTexts
 
     /// <summary>One chunk in one transaction, behind the import's row lock. False when nothing was left.</summary>
     private async Task<bool> ChunkAsync(long importId, string createdBy, Dictionary<(string Language, string Topics), PreparedBody> bodies,
-        DateTimeOffset due, CancellationToken ct)
+        DateTimeOffset due, int chunkSize, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var state = await conn.QuerySingleAsync<(string Status, int CursorRow)>(new CommandDefinition(LockSql, new { Id = importId }, tx, cancellationToken: ct));
         if (state.Status != ImportStatus.Applying) return false;   // another run finished it, or it was failed meanwhile
         var until = await conn.ExecuteScalarAsync<int?>(new CommandDefinition(NextUntilSql,
-            new { ImportId = importId, After = state.CursorRow, ChunkSize }, tx, cancellationToken: ct));
+            new { ImportId = importId, After = state.CursorRow, ChunkSize = chunkSize }, tx, cancellationToken: ct));
         if (until is null) return false;
 
         var now = clock.GetUtcNow();

@@ -43,7 +43,8 @@ public static class ImportUpload
         var tokenChecked = !antiforgeryFirst;
         while (await reader.ReadNextSectionAsync(http.RequestAborted) is { } section)
         {
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 continue;
             var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
             if (!tokenChecked)
@@ -58,7 +59,7 @@ public static class ImportUpload
             }
             if (name == FileField)
             {
-                var fileName = HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+                var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
                 await read(section.Body, string.IsNullOrWhiteSpace(fileName) ? null : Path.GetFileName(fileName));
                 return null;
             }

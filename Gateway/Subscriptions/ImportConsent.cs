@@ -56,18 +56,18 @@ public static class ImportConsent
             SELECT n.id, n.phone, n.language, n.topics FROM new_rows n WHERE n.status = 'pending'),
         joined AS (
             INSERT INTO subscriptions (subscriber_id, topic, created_at)
-            SELECT t.id, topic, @ImportNow
+            SELECT t.id, u.topic, @ImportNow
               FROM (SELECT id, topics FROM consented UNION ALL SELECT id, topics FROM asked) t
-             CROSS JOIN LATERAL unnest(t.topics) AS topic
+             CROSS JOIN LATERAL unnest(t.topics) AS u(topic)
             ON CONFLICT DO NOTHING
             RETURNING subscriber_id, topic),
         ledgered AS (
             INSERT INTO consent_events (subscriber_id, phone, phone_hash, action, scope, keyword, channel, occurred_at,
                                         source, consent_text, recorded_by, import_id)
-            SELECT c.id, c.phone, c.phone_hash, 'opt_in', topic, NULL, 'import', c.consent_at, c.source, c.consent_text, @ImportBy, @ImportId
+            SELECT c.id, c.phone, c.phone_hash, 'opt_in', u.topic, NULL, 'import', c.consent_at, c.source, c.consent_text, @ImportBy, @ImportId
               FROM consented c
-             CROSS JOIN LATERAL unnest(c.topics) AS topic
-              LEFT JOIN joined j ON j.subscriber_id = c.id AND j.topic = topic AND NOT c.fresh
+             CROSS JOIN LATERAL unnest(c.topics) AS u(topic)
+              LEFT JOIN joined j ON j.subscriber_id = c.id AND j.topic = u.topic AND NOT c.fresh
              WHERE c.fresh OR j.subscriber_id IS NOT NULL
             RETURNING subscriber_id)
         """;
@@ -86,7 +86,7 @@ public static class ImportConsent
             DELETE FROM subscriptions t USING promotable p
              WHERE t.subscriber_id = p.id AND NOT (t.topic = ANY(p.topics)))
         INSERT INTO subscriptions (subscriber_id, topic, created_at)
-        SELECT p.id, topic, @ImportNow FROM promotable p CROSS JOIN LATERAL unnest(p.topics) AS topic
+        SELECT p.id, u.topic, @ImportNow FROM promotable p CROSS JOIN LATERAL unnest(p.topics) AS u(topic)
         ON CONFLICT DO NOTHING
         """;
 
@@ -102,8 +102,8 @@ public static class ImportConsent
         ledgered AS (
             INSERT INTO consent_events (subscriber_id, phone, phone_hash, action, scope, keyword, channel, occurred_at,
                                         source, consent_text, recorded_by, import_id)
-            SELECT p.id, p.phone, p.phone_hash, 'opt_in', topic, NULL, 'import', p.consent_at, p.source, p.consent_text, @ImportBy, @ImportId
-              FROM promoted p CROSS JOIN LATERAL unnest(p.topics) AS topic)
+            SELECT p.id, p.phone, p.phone_hash, 'opt_in', u.topic, NULL, 'import', p.consent_at, p.source, p.consent_text, @ImportBy, @ImportId
+              FROM promoted p CROSS JOIN LATERAL unnest(p.topics) AS u(topic))
         SELECT count(*)::int FROM promoted
         """;
 
