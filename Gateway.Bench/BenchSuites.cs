@@ -15,5 +15,6 @@ public static class BenchSuites
         ["fanout"] = FanoutSuite.Suite,
         ["faults"] = Faults.FaultSuite.Suite,
         ["console"] = ConsoleSuite.Suite,
+        ["import"] = ImportSuite.Suite,
     };
 }

@@ -31,6 +31,7 @@ try
     app.MapAuditApi();           // admins read the audit log
     app.MapBroadcasts();         // officials schedule broadcasts
     app.MapImports();            // officials bring residents in from lists
+    app.MapImportUpload();       // the console's upload of a list, streamed
     app.MapSubscriberExports();  // and take them out, audited
     app.MapSimulator();          // phone simulator: open in local mode, behind a token with SIMULATOR_ENABLED
     app.MapUssdSimulator();

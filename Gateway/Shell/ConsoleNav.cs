@@ -14,6 +14,7 @@ public static class ConsoleNav
     public static readonly IReadOnlyList<NavLink> Links =
     [
         new("nav.dashboard", "/", AdminPolicies.View),
+        new("nav.imports", "/imports", AdminPolicies.Edit),
         new("nav.staff", "/staff", AdminPolicies.Administer),
         new("nav.audit", "/audit", AdminPolicies.Administer),
     ];
