@@ -39,7 +39,7 @@ public static class ImportConsent
         new_rows AS (
             SELECT c.id, c.status, r.* FROM created c JOIN batch r ON r.phone = c.phone),
         -- Only the rows that did not create a number are looked up (one index probe each): a new list costs none.
-        -- (The statement's snapshot does not see the numbers it creates, so this is about cost, not correctness.)
+        -- (The statement's snapshot does not see the numbers it creates, so this is about speed, not correctness.)
         rest AS MATERIALIZED (
             SELECT r.* FROM batch r WHERE NOT EXISTS (SELECT FROM created c WHERE c.phone = r.phone)),
         known AS (
