@@ -45,7 +45,7 @@ public static class ImportSuite
         {
             await SeedAsync(template, rows / 20);
             WriteFile(file, rows);
-            var db = await pg.CopyAsync(template, "imports_gateway");
+            var db = await pg.CopyAsync("imports_template", "imports_gateway");
             report.Add("file", $"{rows:N0} rows, {new FileInfo(file).Length / 1024.0 / 1024:F0} MiB", "UTF-8 with BOM, comma-separated");
 
             using var host = await StartAsync(db);
@@ -92,7 +92,7 @@ public static class ImportSuite
                 $"over the process before them; the file is {new FileInfo(file).Length / 1024.0 / 1024:F0} MiB");
             await host.StopAsync();
 
-            var floor = await WritesFloorAsync(await pg.CopyAsync(template, "imports_floor"), file);
+            var floor = await WritesFloorAsync(await pg.CopyAsync("imports_template", "imports_floor"), file);
             report.Add("floor: the same writes as bare INSERT … SELECT", $"{floor.TotalSeconds:F1} s",
                 "from the same staged rows, one statement per table, no rule, no chunks: residents, topics, ledger, confirmations");
             report.Add("the job ÷ the floor", $"{(total - staged) / floor:F2}×", "what the rule, the chunks and the progress cost over the bare writes");
@@ -123,7 +123,7 @@ public static class ImportSuite
         var clock = Stopwatch.StartNew();
         await using var tx = await conn.BeginTransactionAsync();
         await conn.ExecuteAsync($"""
-            SET LOCAL work_mem = '{StageImport.WorkMem}';
+            {StageImport.TransactionSettingsSql};
             INSERT INTO subscribers (phone, language, region, status, created_at)
             SELECT phone, language, region, CASE WHEN consent_at IS NULL THEN 'pending' ELSE 'active' END, now()
               FROM import_rows WHERE import_id = @Id AND NOT duplicate

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using Gateway.Broadcasts;
 using Gateway.Delivery;
+using Gateway.Imports;
+using Gateway.Lessons;
 using Gateway.Tests.Broadcasts;
 using Gateway.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,6 +37,12 @@ public sealed class PendingResidentTests(ImportApp app) : IClassFixture<ImportAp
         app.AdvanceTo(new TimeOnly(7, 0));
         await app.ImportAndRunAsync($"phone,language,topics\n{phone},en,notices;tips\n");
         Assert.Equal("pending", await app.StatusOfAsync(phone));
+
+        // Imported during quiet hours (until 08:00): the confirmation waits for their end, then is worth sending for 14 days.
+        var (notBefore, expiresAt) = await app.QuerySingleAsync<(DateTime NotBefore, DateTime ExpiresAt)>(
+            "SELECT not_before, expires_at FROM outbound_messages WHERE recipient = @phone AND kind = 'import_confirmation'", new { phone });
+        Assert.Equal(CityTime.ToInstant(DateOnly.FromDateTime(app.LocalNow).ToDateTime(Eight), app.Zone).UtcDateTime, notBefore);
+        Assert.Equal(ApplyImport.ConfirmationValidity, expiresAt - notBefore);
 
         // Before YES: no broadcast, no tip, no enrolment by an official; the resident can still ask what we keep.
         app.AdvanceTo(Eight);

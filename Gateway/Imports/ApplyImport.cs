@@ -145,7 +145,7 @@ public sealed class ApplyImport(NpgsqlDataSource db, Outbox outbox, MessageTexts
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var state = await conn.QuerySingleAsync<(string Status, int CursorRow)>(new CommandDefinition(LockSql, new { Id = importId }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition($"SET LOCAL work_mem = '{StageImport.WorkMem}'", transaction: tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(StageImport.TransactionSettingsSql, transaction: tx, cancellationToken: ct));
         if (state.Status != ImportStatus.Applying) return false;   // another run finished it, or it was failed meanwhile
         var until = await conn.ExecuteScalarAsync<int?>(new CommandDefinition(NextUntilSql,
             new { ImportId = importId, After = state.CursorRow, ChunkSize = chunkSize }, tx, cancellationToken: ct));
