@@ -185,7 +185,10 @@ public sealed class CourseChannelsTests(CourseChannelsTests.ChannelsApp app) : I
         Assert.Equal(app.Courses.Courses.Select(c => c.Key).Order(), after.Select(c => c.GetProperty("key").GetString()).Order());
         var coping = after.Single(c => c.GetProperty("key").GetString() == "coping-stress");
         var was = before.Single(c => c.GetProperty("key").GetString() == "coping-stress");
-        Assert.Equal(["key", "number", "title", "lessons", "enrolments", "completed", "completionRate"], coping.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["key", "number", "title", "lessons", "enrolments", "completed", "completionRate", "reached"], coping.EnumerateObject().Select(p => p.Name));
+        // Where learners stop: both reached lessons 1 and 2 (the learner's last), only the finisher the rest.
+        var reachedBefore = was.GetProperty("reached").EnumerateArray().Select(n => n.GetInt32()).ToList();
+        Assert.Equal(reachedBefore.Select((n, i) => n + (i < 2 ? 2 : 1)), coping.GetProperty("reached").EnumerateArray().Select(n => n.GetInt32()));
         Assert.Equal(was.GetProperty("enrolments").GetInt32() + 2, coping.GetProperty("enrolments").GetInt32());
         Assert.Equal(was.GetProperty("completed").GetInt32() + 1, coping.GetProperty("completed").GetInt32());
         Assert.Equal(Math.Round(coping.GetProperty("completed").GetDouble() / coping.GetProperty("enrolments").GetInt32(), 4), coping.GetProperty("completionRate").GetDouble());

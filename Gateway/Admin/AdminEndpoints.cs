@@ -1,9 +1,11 @@
+using Gateway.Audit;
 using Gateway.Hosting;
 using Gateway.Inbound;
 using Gateway.Lessons;
 using Gateway.Phones;
 using Gateway.Subscriptions;
 using Gateway.Support;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Admin;
@@ -25,6 +27,9 @@ public static class AdminEndpoints
         view.MapGet("/subscribers/{phone}/consent", ListConsent);
         view.MapGet("/inbox", ListInbox);
         view.MapGet("/courses", ListCourses);
+
+        // Everyone who acts on residents' messages; viewers only look.
+        api.MapPost("/inbox/{id:long}/handled", MarkHandled).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Editor, Roles.Approver, Roles.Counsellor));
 
         var edit = api.MapGroup("").RequireAuthorization(AdminPolicies.Edit);
         edit.MapPost("/subscribers/{phone}/enrolments", EnrolInCourse).WithRequestSizeLimit(16 * 1024);
@@ -88,6 +93,7 @@ public static class AdminEndpoints
             enrolments = c.Enrolments,
             completed = c.Completed,
             completionRate = c.CompletionRate,
+            reached = c.Reached,
         }));
 
     /// <param name="Course">The course's key or number ("hygiene-kids", "11"), or any name residents may type.</param>
@@ -143,11 +149,11 @@ public static class AdminEndpoints
 
     // ---- Inbox ------------------------------------------------------------------------------------------------
 
-    private static async Task<IResult> ListInbox(bool? unhandled, long? before, int? limit, ListInbox list, CancellationToken ct)
+    private static async Task<IResult> ListInbox(bool? unhandled, long? before, int? limit, ListInbox list, HttpContext http, CancellationToken ct)
     {
         if (limit is < 1 or > Inbound.ListInbox.MaxPage)
             return Results.Problem(statusCode: 400, detail: $"limit: must be between 1 and {Inbound.ListInbox.MaxPage}");
-        var messages = await list.HandleAsync(unhandled ?? false, before, limit ?? DefaultPage, ct);
+        var messages = await list.HandleAsync(unhandled ?? false, before, limit ?? DefaultPage, http.User.Caller().Regions.Regions, ct);
         var next = messages.Count == (limit ?? DefaultPage)
             ? $"/api/inbox?unhandled={(unhandled ?? false ? "true" : "false")}&limit={limit ?? DefaultPage}&before={messages[^1].Id}"
             : null;
@@ -168,6 +174,12 @@ public static class AdminEndpoints
             next,
         });
     }
+
+    private static async Task<Results<Ok<InboxHandledResponse>, ProblemHttpResult>> MarkHandled(long id, MarkInboxMessageHandled mark, HttpContext http,
+        IOptions<GatewayOptions> options, CancellationToken ct) =>
+        await mark.HandleAsync(id, AuditActor.Of(http), http.User.Caller().Regions, ct) is { } marked
+            ? TypedResults.Ok(new InboxHandledResponse(marked.Id, marked.By, TimeZoneInfo.ConvertTime(marked.At, options.Value.CityTimeZone)))
+            : TypedResults.Problem(statusCode: 404, detail: $"id: no message {id} in your inbox");
 
     // ---- Support (counsellors) --------------------------------------------------------------------------------
 

@@ -19,8 +19,26 @@ public static class AuditActions
     public const string ImportDiscarded = "subscribers.import_discarded";
     public const string SubscribersExported = "subscribers.exported";
     public const string ConsentExported = "subscribers.consent_exported";
+    public const string BroadcastCreated = "broadcast.created";
+    public const string BroadcastApproved = "broadcast.approved";
+    /// <summary>An admin approved a broadcast whose estimate exceeds what remains of SMS_MONTHLY_BUDGET (detail: the figures).</summary>
+    public const string BroadcastOverBudget = "broadcast.approved_over_budget";
+    public const string BroadcastRejected = "broadcast.rejected";
+    public const string BroadcastCanceled = "broadcast.canceled";
+    /// <summary>A broadcast's delivery report downloaded (numbers masked).</summary>
+    public const string ReportExported = "broadcast.report_exported";
+    /// <summary>The residents a broadcast did not reach downloaded with full numbers (admins).</summary>
+    public const string UnreachedExported = "broadcast.unreached_exported";
+    /// <summary>A resident's full number shown in the console.</summary>
+    public const string NumberShown = "resident.number_shown";
+    public const string InboxMarkedHandled = "inbox.marked_handled";
 
     /// <summary>Every action this build records (the Audit page's texts are checked against it).</summary>
-    public static readonly string[] All = [SignIn, SignInFailed, LockedOut, SignOut, StaffCreated, StaffDisabled, StaffEnabled, PasswordReset, RolesChanged,
-        SubscribersImported, ImportDiscarded, SubscribersExported, ConsentExported];
+    public static readonly string[] All =
+    [
+        SignIn, SignInFailed, LockedOut, SignOut, StaffCreated, StaffDisabled, StaffEnabled, PasswordReset, RolesChanged,
+        SubscribersImported, ImportDiscarded, SubscribersExported, ConsentExported,
+        BroadcastCreated, BroadcastApproved, BroadcastOverBudget, BroadcastRejected, BroadcastCanceled, ReportExported, UnreachedExported,
+        NumberShown, InboxMarkedHandled,
+    ];
 }

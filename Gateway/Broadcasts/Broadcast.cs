@@ -8,7 +8,8 @@ namespace Gateway.Broadcasts;
 /// Where a broadcast is in its life. pending_approval → (approve) approved (starting now) or scheduled (a later
 /// sendAt, or recurring: stays scheduled between occurrences) → sending (one-off: messages being materialised or
 /// still waiting to be sent) → sent (every message reached a final status). canceled from any state before sent;
-/// failed when it could not start in time (its messages would have been older than SMS_VALIDITY).
+/// failed when it could not start in time (its messages would have been older than SMS_VALIDITY); rejected (with a
+/// reason for its creator) instead of approved.
 /// </summary>
 public static class BroadcastStatus
 {
@@ -19,9 +20,13 @@ public static class BroadcastStatus
     public const string Sent = "sent";
     public const string Canceled = "canceled";
     public const string Failed = "failed";
+    public const string Rejected = "rejected";
 
     /// <summary>States in which a broadcast may still send: what cancel stops.</summary>
     public static readonly string[] Live = [PendingApproval, Approved, Scheduled, Sending];
+
+    /// <summary>Every status, in the order of a broadcast's life (list filters show them so).</summary>
+    public static readonly string[] All = [PendingApproval, Approved, Scheduled, Sending, Sent, Canceled, Failed, Rejected];
 }
 
 /// <summary>A broadcast as stored (timestamps UTC). Properties, not a positional record: Dapper reads text[] columns into them.</summary>
@@ -43,6 +48,11 @@ public sealed record Broadcast
     public DateTime CreatedAt { get; init; }
     public string? ApprovedBy { get; init; }
     public DateTime? ApprovedAt { get; init; }
+    public string? RejectedBy { get; init; }
+    public DateTime? RejectedAt { get; init; }
+    public string? RejectionReason { get; init; }
+    /// <summary>One sending's cost as estimated at approval (null before, and for broadcasts approved before it was kept).</summary>
+    public decimal? EstimatedCost { get; init; }
     public string? CanceledBy { get; init; }
     public DateTime? CanceledAt { get; init; }
     public DateTime? FinishedAt { get; init; }
@@ -59,9 +69,17 @@ public sealed record Broadcast
         ? new DateTimeOffset(approved)
         : SendAtUtc;
 
+    /// <summary>
+    /// The broadcast as a draft, to preview what it would do if approved at <paramref name="now"/>: its sendAt, or now
+    /// when that has passed (an approval then starts it at once).
+    /// </summary>
+    public BroadcastDraft ToDraft(DateTimeOffset now) => new(Title, Texts, TemplateKey, Topics, Regions, Languages,
+        SendAtUtc > now ? SendAtUtc : now, RepeatCron, Urgent);
+
     private const string SelectSql = """
         SELECT id, title, content::text AS content, template_key, topics, regions, languages, send_at, repeat_cron, urgent,
-               status, failure, created_by, created_at, approved_by, approved_at, canceled_by, canceled_at, finished_at, start_job_id
+               status, failure, created_by, created_at, approved_by, approved_at, rejected_by, rejected_at, rejection_reason,
+               estimated_cost, canceled_by, canceled_at, finished_at, start_job_id
           FROM broadcasts
          WHERE id = @Id
         """;

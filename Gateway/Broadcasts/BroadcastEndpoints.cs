@@ -1,12 +1,19 @@
 using Gateway.Admin;
+using Gateway.Audit;
 using Gateway.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Gateway.Broadcasts;
 
 /// <summary>
-/// The broadcast API (Authorization: Bearer …): editors and admins create, a second person (approver or admin, never
-/// the creator) approves, editors, approvers and admins cancel, every role reads and previews.
+/// The broadcast API (a bearer token or a console sign-in): editors and admins create, a second person (approver or
+/// admin, never the creator) approves or rejects, editors, approvers and admins cancel, every role reads, previews and
+/// downloads the delivery report (numbers masked); admins download the residents not reached with full numbers.
+/// Every change and every download is audited.
 /// </summary>
 public static class BroadcastEndpoints
 {
@@ -17,168 +24,174 @@ public static class BroadcastEndpoints
     /// <summary>Shown per language in a preview; a Chinese text has many more, all forcing UCS-2.</summary>
     public const int Ucs2CharactersShown = 30;
 
+    /// <summary>How the audit log names a broadcast.</summary>
+    public static string Target(long id) => $"broadcast {id}";
+
     public static void MapBroadcasts(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/broadcasts");
         api.MapGet("", List).RequireAuthorization(AdminPolicies.View);
         api.MapGet("/{id:long}", Get).RequireAuthorization(AdminPolicies.View);
+        api.MapGet("/{id:long}/report.csv", Report).RequireAuthorization(AdminPolicies.View);
+        api.MapGet("/{id:long}/not-reached.csv", NotReached).RequireAuthorization(AdminPolicies.Administer);
         api.MapPost("/preview", Preview).RequireAuthorization(AdminPolicies.View).WithRequestSizeLimit(MaxRequestBytes);
         api.MapPost("", Create).RequireAuthorization(AdminPolicies.Edit).WithRequestSizeLimit(MaxRequestBytes);
-        api.MapPost("/{id:long}/approve", Approve).RequireAuthorization(AdminPolicies.Approve);
+        api.MapPost("/{id:long}/approve", Approve).RequireAuthorization(AdminPolicies.Approve).WithRequestSizeLimit(MaxRequestBytes);
+        api.MapPost("/{id:long}/reject", Reject).RequireAuthorization(AdminPolicies.Approve).WithRequestSizeLimit(MaxRequestBytes);
         api.MapPost("/{id:long}/cancel", Cancel).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Editor, Roles.Approver));
     }
 
-    private static async Task<IResult> Preview(BroadcastRequest request, ValidateBroadcast validate, PreviewBroadcast preview,
-        IOptions<GatewayOptions> options, CancellationToken ct)
+    private static async Task<Results<Ok<PreviewResponse>, ProblemHttpResult>> Preview(BroadcastRequest request, ValidateBroadcast validate,
+        PreviewBroadcast preview, MonthlyBudget budget, HttpContext http, IOptions<GatewayOptions> options, CancellationToken ct)
     {
-        var checkedRequest = validate.Check(request);
-        if (checkedRequest.Problem is not null) return Results.Problem(statusCode: 422, detail: checkedRequest.Problem);
+        var checkedRequest = validate.Check(request, http.User.Caller().Regions);
+        if (checkedRequest.Problem is not null) return TypedResults.Problem(statusCode: 422, detail: checkedRequest.Problem.Detail);
         var p = await preview.HandleAsync(checkedRequest.Draft!, ct);
+        var check = await budget.CheckAsync(checkedRequest.Draft!, p, excluding: null, ct);
         var zone = options.Value.CityTimeZone;
-        return Results.Ok(new
-        {
-            plannedAt = Local(p.PlannedAt, zone),
-            sendsAt = Local(p.SendsAt, zone),
-            heldForQuietHours = p.HeldForQuietHours,
-            audience = p.Audience,
-            recipients = p.Recipients,
-            deferred = p.Deferred,
-            skipped = new { optedOut = p.SkippedOptedOut, invalidNumber = p.SkippedInvalidNumber, sameText = p.SkippedSameText },
-            languages = p.Languages.Select(l => new
-            {
-                language = l.Text.Language,
-                recipients = l.Recipients,
-                text = l.Text.Prepared.Body,
-                fallbackFrom = l.Text.FallbackFrom,
-                encoding = l.Text.Prepared.Encoding,
-                characters = l.Text.Measured.Units,
-                ucs2Characters = l.Text.Measured.NonGsmCharacters.Take(Ucs2CharactersShown),
-                ucs2CharacterCount = l.Text.Measured.NonGsmCharacters.Count,
-                segments = l.Text.Prepared.Segments,
-                costPerMessage = l.Text.Prepared.Cost,
-                cost = l.Cost,
-            }),
-            segments = p.Segments,
-            pricePerSegment = p.PricePerSegment,
-            estimatedCost = p.EstimatedCost,
-            estimatedDuration = p.EstimatedDuration,
-            warnings = p.Warnings,
-        });
+        return TypedResults.Ok(new PreviewResponse(
+            Local(p.PlannedAt, zone), Local(p.SendsAt, zone), p.HeldForQuietHours, p.Audience, p.Recipients, p.Deferred,
+            new SkippedResponse(p.SkippedOptedOut, p.SkippedInvalidNumber, p.SkippedSameText),
+            p.Languages.Select(l => new LanguagePreviewResponse(l.Text.Language, l.Recipients, l.Text.Prepared.Body, l.Text.FallbackFrom,
+                l.Text.Prepared.Encoding, l.Text.Measured.Units, l.Text.Measured.NonGsmCharacters.Take(Ucs2CharactersShown).ToList(),
+                l.Text.Measured.NonGsmCharacters.Count, l.Text.Prepared.Segments, l.Text.Prepared.Cost, l.Cost)).ToList(),
+            p.Segments, p.PricePerSegment, p.EstimatedCost, p.EstimatedDuration, p.Warnings.Select(w => w.Text).ToList(),
+            p.NextOccurrences.Select(o => Local(o, zone)).ToList(), check is null ? null : BudgetResponse.From(check)));
     }
 
-    private static async Task<IResult> Create(BroadcastRequest request, ValidateBroadcast validate, CreateBroadcast create, HttpContext http,
-        CancellationToken ct)
+    private static async Task<Results<Created<BroadcastCreatedResponse>, ProblemHttpResult>> Create(BroadcastRequest request, ValidateBroadcast validate,
+        CreateBroadcast create, HttpContext http, CancellationToken ct)
     {
-        var checkedRequest = validate.Check(request);
-        if (checkedRequest.Problem is not null) return Results.Problem(statusCode: 422, detail: checkedRequest.Problem);
-        var id = await create.HandleAsync(checkedRequest.Draft!, http.User.Caller().Name, ct);
-        return Results.Created($"/api/broadcasts/{id}", new { id, status = BroadcastStatus.PendingApproval });
+        var checkedRequest = validate.Check(request, http.User.Caller().Regions);
+        if (checkedRequest.Problem is not null) return TypedResults.Problem(statusCode: 422, detail: checkedRequest.Problem.Detail);
+        var id = await create.HandleAsync(checkedRequest.Draft!, AuditActor.Of(http), ct);
+        return TypedResults.Created($"/api/broadcasts/{id}", new BroadcastCreatedResponse(id, BroadcastStatus.PendingApproval));
     }
 
-    private static async Task<IResult> Approve(long id, ApproveBroadcast approve, GetBroadcast get, HttpContext http, IOptions<GatewayOptions> options,
-        WorkerLiveness workers, CancellationToken ct)
+    private static async Task<Results<Ok<BroadcastResponse>, ProblemHttpResult>> Approve(long id,
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] ApproveRequest? request, ApproveBroadcast approve, GetBroadcast get, HttpContext http,
+        IOptions<GatewayOptions> options, WorkerLiveness workers, CancellationToken ct)
     {
-        var caller = http.User.Caller().Name;
-        var (outcome, broadcast) = await approve.HandleAsync(id, caller, ct);
-        return outcome switch
+        var caller = http.User.Caller();
+        var approval = await approve.HandleAsync(id, AuditActor.Of(http), caller.IsInRole(Roles.Admin), request?.OverBudget == true, ct);
+        var broadcast = approval.Broadcast;
+        return approval.Outcome switch
         {
-            ApprovalOutcome.NotFound => Results.Problem(statusCode: 404, detail: $"id: no broadcast {id}"),
-            ApprovalOutcome.OwnBroadcast => Results.Problem(statusCode: 403, detail: broadcast!.CreatedBy == caller
-                ? $"approve: '{caller}' created broadcast {id}; a second person (approver or admin) must approve it"
-                : $"approve: '{broadcast.CreatedBy}' created broadcast {id}, and '{caller}' is the same person (names ignore case); a second person (approver or admin) must approve it"),
-            ApprovalOutcome.NotPending => Results.Problem(statusCode: 409,
+            ApprovalOutcome.NotFound => TypedResults.Problem(statusCode: 404, detail: $"id: no broadcast {id}"),
+            ApprovalOutcome.OwnBroadcast => TypedResults.Problem(statusCode: 403, detail: OwnBroadcast("approve", broadcast!, caller.Name)),
+            ApprovalOutcome.NotPending => TypedResults.Problem(statusCode: 409,
                 detail: $"status: broadcast {id} is {broadcast!.Status}; only a broadcast pending approval can be approved"),
-            _ => Results.Ok(View((await get.HandleAsync(id, ct))!, options.Value.CityTimeZone, await AnyWorkerAsync(workers, ct))),
+            ApprovalOutcome.OverBudget => TypedResults.Problem(statusCode: 409, detail: OverBudget(approval.Budget!, caller.IsInRole(Roles.Admin)),
+                extensions: new Dictionary<string, object?> { ["budget"] = BudgetResponse.From(approval.Budget!) }),
+            _ => TypedResults.Ok(await ViewAsync(get, id, options, workers, ct)),
         };
     }
 
-    private static async Task<IResult> Cancel(long id, CancelBroadcast cancel, GetBroadcast get, HttpContext http, IOptions<GatewayOptions> options,
-        WorkerLiveness workers, CancellationToken ct)
+    private static string OverBudget(BudgetCheck check, bool admin) =>
+        $"budget: this broadcast's estimate exceeds what remains of SMS_MONTHLY_BUDGET ({ApproveBroadcast.Figures(check)}); " +
+        (admin ? "to approve it anyway, send {\"overBudget\": true} (the override is audited)" : "only an admin may approve it");
+
+    private static string OwnBroadcast(string verb, Broadcast broadcast, string caller) => broadcast.CreatedBy == caller
+        ? $"{verb}: '{caller}' created broadcast {broadcast.Id}; a second person (approver or admin) must {verb} it"
+        : $"{verb}: '{broadcast.CreatedBy}' created broadcast {broadcast.Id}, and '{caller}' is the same person (names ignore case); a second person (approver or admin) must {verb} it";
+
+    private static async Task<Results<Ok<BroadcastResponse>, ProblemHttpResult>> Reject(long id, RejectRequest? request, RejectBroadcast reject,
+        GetBroadcast get, HttpContext http, IOptions<GatewayOptions> options, WorkerLiveness workers, CancellationToken ct)
     {
-        var (outcome, broadcast, _) = await cancel.HandleAsync(id, http.User.Caller().Name, ct);
+        if (RejectBroadcast.Problem(request?.Reason) is { } problem) return TypedResults.Problem(statusCode: 422, detail: problem);
+        var (outcome, broadcast) = await reject.HandleAsync(id, AuditActor.Of(http), request!.Reason!, ct);
         return outcome switch
         {
-            CancelOutcome.NotFound => Results.Problem(statusCode: 404, detail: $"id: no broadcast {id}"),
-            CancelOutcome.Finished => Results.Problem(statusCode: 409, detail: $"status: broadcast {id} is already {broadcast!.Status}"),
-            _ => Results.Ok(View((await get.HandleAsync(id, ct))!, options.Value.CityTimeZone, await AnyWorkerAsync(workers, ct))),
+            RejectionOutcome.NotFound => TypedResults.Problem(statusCode: 404, detail: $"id: no broadcast {id}"),
+            RejectionOutcome.OwnBroadcast => TypedResults.Problem(statusCode: 403, detail: OwnBroadcast("reject", broadcast!, http.User.Caller().Name)),
+            RejectionOutcome.NotPending => TypedResults.Problem(statusCode: 409,
+                detail: $"status: broadcast {id} is {broadcast!.Status}; only a broadcast pending approval can be rejected"),
+            _ => TypedResults.Ok(await ViewAsync(get, id, options, workers, ct)),
         };
     }
 
-    private static async Task<IResult> Get(long id, GetBroadcast get, IOptions<GatewayOptions> options, WorkerLiveness workers, CancellationToken ct) =>
+    private static async Task<Results<Ok<BroadcastResponse>, ProblemHttpResult>> Cancel(long id, CancelBroadcast cancel, GetBroadcast get, HttpContext http,
+        IOptions<GatewayOptions> options, WorkerLiveness workers, CancellationToken ct)
+    {
+        var (outcome, broadcast, _) = await cancel.HandleAsync(id, AuditActor.Of(http), ct);
+        return outcome switch
+        {
+            CancelOutcome.NotFound => TypedResults.Problem(statusCode: 404, detail: $"id: no broadcast {id}"),
+            CancelOutcome.Finished => TypedResults.Problem(statusCode: 409, detail: $"status: broadcast {id} is already {broadcast!.Status}"),
+            _ => TypedResults.Ok(await ViewAsync(get, id, options, workers, ct)),
+        };
+    }
+
+    private static async Task<Results<Ok<BroadcastResponse>, ProblemHttpResult>> Get(long id, GetBroadcast get, IOptions<GatewayOptions> options,
+        WorkerLiveness workers, CancellationToken ct) =>
         await get.HandleAsync(id, ct) is { } report
-            ? Results.Ok(View(report, options.Value.CityTimeZone, await AnyWorkerAsync(workers, ct)))
-            : Results.Problem(statusCode: 404, detail: $"id: no broadcast {id}");
+            ? TypedResults.Ok(View(report, options.Value.CityTimeZone, await AnyWorkerAsync(workers, ct)))
+            : TypedResults.Problem(statusCode: 404, detail: $"id: no broadcast {id}");
+
+    private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> Report(long id, GetBroadcast get, NpgsqlDataSource db, AuditLog audit,
+        HttpContext http, IOptions<GatewayOptions> options, CancellationToken ct)
+    {
+        if (await get.HandleAsync(id, ct) is not { } report) return TypedResults.Problem(statusCode: 404, detail: $"id: no broadcast {id}");
+        await audit.RecordAsync(http, AuditActions.ReportExported, Target(id), ct: ct);
+        return Csv($"broadcast-{id}-report.csv", (body, conn) => BroadcastReportCsv.WriteReportAsync(body, conn, report.OccurrenceIds, options.Value.CityTimeZone, ct), db, ct);
+    }
+
+    private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> NotReached(long id, GetBroadcast get, NpgsqlDataSource db, AuditLog audit,
+        HttpContext http, IOptions<GatewayOptions> options, CancellationToken ct)
+    {
+        if (await get.HandleAsync(id, ct) is not { } report) return TypedResults.Problem(statusCode: 404, detail: $"id: no broadcast {id}");
+        await audit.RecordAsync(http, AuditActions.UnreachedExported, Target(id),
+            $"full numbers of residents whose message is {string.Join(", ", Delivery.BroadcastMessages.NotReached)}", ct);
+        return Csv($"broadcast-{id}-not-reached.csv", (body, conn) => BroadcastReportCsv.WriteNotReachedAsync(body, conn, report.OccurrenceIds, options.Value.CityTimeZone, ct), db, ct);
+    }
+
+    /// <summary>A CSV download written as it is read: chunked, without Content-Length, on its own connection.</summary>
+    private static PushStreamHttpResult Csv(string file, Func<Stream, NpgsqlConnection, Task> write, NpgsqlDataSource db, CancellationToken ct) =>
+        TypedResults.Stream(async body =>
+        {
+            await using var conn = await db.OpenConnectionAsync(ct);
+            await write(body, conn);
+        }, "text/csv; charset=utf-8", file);
 
     private static async Task<bool> AnyWorkerAsync(WorkerLiveness workers, CancellationToken ct) => (await workers.ReadAsync(ct)).Count > 0;
 
-    private static async Task<IResult> List(string? status, long? before, int? limit, ListBroadcasts list, IOptions<GatewayOptions> options,
-        CancellationToken ct)
+    private static async Task<BroadcastResponse> ViewAsync(GetBroadcast get, long id, IOptions<GatewayOptions> options, WorkerLiveness workers, CancellationToken ct) =>
+        View((await get.HandleAsync(id, ct))!, options.Value.CityTimeZone, await AnyWorkerAsync(workers, ct));
+
+    private static async Task<Results<Ok<BroadcastListResponse>, ProblemHttpResult>> List(string? status, long? before, int? limit, ListBroadcasts list,
+        IOptions<GatewayOptions> options, CancellationToken ct)
     {
-        if (status is not null && !BroadcastStatus.Live.Append(BroadcastStatus.Sent).Append(BroadcastStatus.Canceled).Append(BroadcastStatus.Failed).Contains(status))
-            return Results.Problem(statusCode: 400, detail: "status: must be pending_approval, approved, scheduled, sending, sent, canceled or failed");
+        if (status is not null && !BroadcastStatus.All.Contains(status))
+            return TypedResults.Problem(statusCode: 400, detail: $"status: must be {string.Join(", ", BroadcastStatus.All)}");
         if (limit is < 1 or > ListBroadcasts.MaxPage)
-            return Results.Problem(statusCode: 400, detail: $"limit: must be between 1 and {ListBroadcasts.MaxPage}");
+            return TypedResults.Problem(statusCode: 400, detail: $"limit: must be between 1 and {ListBroadcasts.MaxPage}");
         var zone = options.Value.CityTimeZone;
-        var page = await list.HandleAsync(status, before, limit ?? DefaultPage, ct);
-        return Results.Ok(new
-        {
-            broadcasts = page.Select(b => new
-            {
-                id = b.Id,
-                title = b.Title,
-                status = b.Status,
-                urgent = b.Urgent,
-                repeat = b.RepeatCron,
-                sendAt = Local(b.SendAt, zone),
-                createdBy = b.CreatedBy,
-                createdAt = Local(b.CreatedAt, zone),
-                approvedBy = b.ApprovedBy,
-                planned = b.Planned,
-            }),
-            next = page.Count == (limit ?? DefaultPage) ? $"/api/broadcasts?limit={limit ?? DefaultPage}&before={page[^1].Id}{(status is null ? "" : $"&status={status}")}" : null,
-        });
+        var size = limit ?? DefaultPage;
+        var page = await list.HandleAsync(status, before, size, ct);
+        return TypedResults.Ok(new BroadcastListResponse(
+            page.Select(b => new BroadcastSummaryResponse(b.Id, b.Title, b.Status, b.Urgent, b.RepeatCron, Local(b.SendAt, zone), b.CreatedBy,
+                Local(b.CreatedAt, zone), b.ApprovedBy, b.Planned)).ToList(),
+            page.Count == size ? $"/api/broadcasts?limit={size}&before={page[^1].Id}{(status is null ? "" : $"&status={status}")}" : null));
     }
 
-    private static object View(BroadcastReport report, TimeZoneInfo zone, bool anyWorker)
+    /// <summary>Whether no worker is alive while <paramref name="status"/> needs one (to start the fan-out, fire occurrences, send).</summary>
+    public static bool WaitsForWorker(string status, bool anyWorker) =>
+        !anyWorker && status is BroadcastStatus.Approved or BroadcastStatus.Scheduled or BroadcastStatus.Sending;
+
+    private static BroadcastResponse View(BroadcastReport report, TimeZoneInfo zone, bool anyWorker)
     {
         var b = report.Broadcast;
         var c = report.Counts;
-        // Approved, scheduled and sending broadcasts need a worker: to start the fan-out, fire occurrences, send the messages.
-        var waitingForWorker = !anyWorker && b.Status is BroadcastStatus.Approved or BroadcastStatus.Scheduled or BroadcastStatus.Sending;
-        return new
-        {
-            id = b.Id,
-            title = b.Title,
-            status = b.Status,
-            urgent = b.Urgent,
-            template = b.TemplateKey,
-            content = b.Texts,
-            audience = new { topics = b.Topics, regions = b.Regions, languages = b.Languages },
-            sendAt = Local(b.SendAt, zone),
-            repeat = b.RepeatCron,
-            nextOccurrenceAt = report.NextOccurrenceAt is { } next ? TimeZoneInfo.ConvertTime(next, zone) : (DateTimeOffset?)null,
-            createdBy = b.CreatedBy,
-            createdAt = Local(b.CreatedAt, zone),
-            approvedBy = b.ApprovedBy,
-            approvedAt = Local(b.ApprovedAt, zone),
-            canceledBy = b.CanceledBy,
-            canceledAt = Local(b.CanceledAt, zone),
-            finishedAt = Local(b.FinishedAt, zone),
-            failure = b.Failure,
+        var waitingForWorker = WaitsForWorker(b.Status, anyWorker);
+        return new BroadcastResponse(b.Id, b.Title, b.Status, b.Urgent, b.TemplateKey, b.Texts, new AudienceResponse(b.Topics, b.Regions, b.Languages),
+            Local(b.SendAt, zone), b.RepeatCron, report.NextOccurrenceAt is { } next ? Local(next, zone) : null,
+            b.CreatedBy, Local(b.CreatedAt, zone), b.ApprovedBy, Local(b.ApprovedAt, zone),
+            b.RejectedBy, Local(b.RejectedAt, zone), b.RejectionReason,
+            b.CanceledBy, Local(b.CanceledAt, zone), Local(b.FinishedAt, zone), b.Failure, b.EstimatedCost,
             waitingForWorker,
-            warning = waitingForWorker
-                ? $"no worker is alive (no heartbeat in the last {WorkerLiveness.Window.TotalSeconds:0} s): this broadcast waits until Gateway.Worker runs"
-                : null,
-            texts = report.Texts.Select(t => new
-            {
-                language = t.Language,
-                fallbackFrom = t.FallbackFrom,
-                text = t.Prepared.Body,
-                encoding = t.Prepared.Encoding,
-                segments = t.Prepared.Segments,
-            }),
-            // Names as in the issue (snake_case, like the statuses they count); README "## Broadcasts" defines each.
-            counts = new Dictionary<string, long>
+            waitingForWorker ? $"no worker is alive (no heartbeat in the last {WorkerLiveness.Window.TotalSeconds:0} s): this broadcast waits until Gateway.Worker runs" : null,
+            report.Texts.Select(t => new TextResponse(t.Language, t.FallbackFrom, t.Prepared.Body, t.Prepared.Encoding, t.Prepared.Segments)).ToList(),
+            new Dictionary<string, long>
             {
                 ["planned"] = c.Planned,
                 ["sent"] = c.Sent,
@@ -194,22 +207,9 @@ public static class BroadcastEndpoints
                 ["skipped_invalid_number"] = c.SkippedInvalidNumber,
                 ["skipped_same_text"] = c.SkippedSameText,
             },
-            occurrences = report.Occurrences.Select(o => new
-            {
-                id = o.Id,
-                at = Local(o.OccurrenceAt, zone),
-                dueAt = Local(o.DueAt, zone),
-                status = o.Status,
-                planned = o.Planned,
-                heldForQuietHours = o.HeldForQuietHours,
-                deferred = o.Deferred,
-                skippedOptedOut = o.SkippedOptedOut,
-                skippedInvalidNumber = o.SkippedInvalidNumber,
-                skippedSameText = o.SkippedSameText,
-                startedAt = Local(o.StartedAt, zone),
-                fannedOutAt = Local(o.FannedOutAt, zone),
-            }),
-        };
+            report.Occurrences.Select(o => new OccurrenceResponse(o.Id, Local(o.OccurrenceAt, zone), Local(o.DueAt, zone), o.Status, o.Planned,
+                o.HeldForQuietHours, o.Deferred, o.SkippedOptedOut, o.SkippedInvalidNumber, o.SkippedSameText, Local(o.StartedAt, zone),
+                Local(o.FannedOutAt, zone))).ToList());
     }
 
     private static DateTimeOffset Local(DateTimeOffset at, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(at, zone);

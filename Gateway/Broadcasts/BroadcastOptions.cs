@@ -16,6 +16,10 @@ public sealed class BroadcastOptions
     /// <summary>Database connections one broadcast's fan-out writes on at once (each takes every n-th range of subscribers).</summary>
     [ConfigurationKeyName("FANOUT_CONNECTIONS")]
     public int FanOutConnections { get; set; } = 2;
+
+    /// <summary>Most the city may spend on SMS in one city month (SMS_PRICE_PER_SEGMENT's currency); empty: no budget.</summary>
+    [ConfigurationKeyName("SMS_MONTHLY_BUDGET")]
+    public decimal? MonthlyBudget { get; set; }
 }
 
 public sealed class BroadcastOptionsValidator : IValidateOptions<BroadcastOptions>
@@ -29,6 +33,8 @@ public sealed class BroadcastOptionsValidator : IValidateOptions<BroadcastOption
             errors.Add($"BULK_MESSAGES_PER_DAY: {o.BulkMessagesPerDay} must be between 1 and 50");
         if (o.FanOutConnections is < 1 or > 16)
             errors.Add($"FANOUT_CONNECTIONS: {o.FanOutConnections} must be between 1 and 16");
+        if (o.MonthlyBudget is <= 0)
+            errors.Add($"SMS_MONTHLY_BUDGET: {o.MonthlyBudget} must be more than 0 (leave it empty for no budget)");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -35,3 +35,11 @@ public sealed record BroadcastDraft(
     DateTimeOffset SendAt,
     string? Repeat,
     bool Urgent);
+
+/// <summary>POST /api/broadcasts/{id}/approve: an admin approving over the budget says so with OverBudget = true.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ApproveRequest(bool? OverBudget);
+
+/// <summary>POST /api/broadcasts/{id}/reject: why, in words the creator can act on.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record RejectRequest(string? Reason);

@@ -15,6 +15,10 @@ public static class BroadcastServices
         services.AddSingleton<CreateBroadcast>();
         services.AddSingleton<ScheduleBroadcast>();
         services.AddSingleton<ApproveBroadcast>();
+        services.AddSingleton<RejectBroadcast>();
+        services.AddSingleton<MonthlyBudget>();
+        services.AddSingleton<IBroadcastMessageCounts, TalliedMessageCounts>();
+        services.AddSingleton<RawMessageCounts>();
         services.AddSingleton<CancelBroadcast>();
         services.AddSingleton<GetBroadcast>();
         services.AddSingleton<ListBroadcasts>();

@@ -1,4 +1,5 @@
 using Dapper;
+using Gateway.Audit;
 using Gateway.Delivery;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -11,9 +12,9 @@ public enum CancelOutcome { Canceled, NotFound, Finished }
 /// Stops a broadcast at once: no new occurrence starts, a fan-out in progress stops after the ranges it is writing
 /// (they hold their lanes' locks, which this waits for first, so their rows are committed and canceled here too), and every message not yet
 /// claimed by a dispatcher becomes 'canceled' (Outbox.CancelBroadcastAsync). Messages already claimed, at most about a
-/// second of sending per worker, still go out and are counted as they end.
+/// second of sending per worker, still go out and are counted as they end. Audited.
 /// </summary>
-public sealed class CancelBroadcast(NpgsqlDataSource db, Outbox outbox, ScheduleBroadcast schedule, TimeProvider clock,
+public sealed class CancelBroadcast(NpgsqlDataSource db, Outbox outbox, ScheduleBroadcast schedule, AuditLog audit, TimeProvider clock,
     IOptions<DeliveryOptions> delivery, ILogger<CancelBroadcast> log)
 {
     private const string CancelSql = """
@@ -42,8 +43,9 @@ public sealed class CancelBroadcast(NpgsqlDataSource db, Outbox outbox, Schedule
         UPDATE broadcast_occurrences SET status = 'canceled' WHERE broadcast_id = @Id AND status = 'fanning_out'
         """;
 
-    public async Task<(CancelOutcome Outcome, Broadcast? Broadcast, int MessagesCanceled)> HandleAsync(long id, string caller, CancellationToken ct)
+    public async Task<(CancelOutcome Outcome, Broadcast? Broadcast, int MessagesCanceled)> HandleAsync(long id, AuditActor actor, CancellationToken ct)
     {
+        var caller = actor.Name;
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var canceled = await conn.ExecuteScalarAsync<long?>(new CommandDefinition(CancelSql,
@@ -63,6 +65,7 @@ public sealed class CancelBroadcast(NpgsqlDataSource db, Outbox outbox, Schedule
         var messages = 0;
         foreach (var occurrence in occurrences.Where(o => o.Recent))
             messages += await outbox.CancelBroadcastAsync(conn, tx, occurrence.Id, ct);
+        await audit.RecordAsync(conn, tx, actor.Did(AuditActions.BroadcastCanceled, BroadcastEndpoints.Target(id), $"{messages} queued messages canceled"), ct);
         await tx.CommitAsync(ct);
 
         var broadcast = (await Broadcast.FindAsync(conn, null, id, ct))!;

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using Dapper;
-using Npgsql;
+using Gateway.Audit;
 using Gateway.Hosting;
+using Npgsql;
 
 namespace Gateway.Broadcasts;
 
-/// <summary>Stores a checked broadcast as pending_approval: nothing is sent until a second person approves it.</summary>
-public sealed class CreateBroadcast(NpgsqlDataSource db, TimeProvider clock, ILogger<CreateBroadcast> log)
+/// <summary>Stores a checked broadcast as pending_approval: nothing is sent until a second person approves it. Audited.</summary>
+public sealed class CreateBroadcast(NpgsqlDataSource db, AuditLog audit, TimeProvider clock, ILogger<CreateBroadcast> log)
 {
     private const string InsertSql = """
         INSERT INTO broadcasts (title, content, template_key, topics, regions, languages, send_at, repeat_cron, urgent, created_by, created_at)
@@ -14,9 +15,10 @@ public sealed class CreateBroadcast(NpgsqlDataSource db, TimeProvider clock, ILo
         RETURNING id
         """;
 
-    public async Task<long> HandleAsync(BroadcastDraft draft, string createdBy, CancellationToken ct)
+    public async Task<long> HandleAsync(BroadcastDraft draft, AuditActor actor, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
         var id = await conn.ExecuteScalarAsync<long>(new CommandDefinition(InsertSql, new
         {
             draft.Title,
@@ -28,10 +30,12 @@ public sealed class CreateBroadcast(NpgsqlDataSource db, TimeProvider clock, ILo
             draft.SendAt,
             draft.Repeat,
             draft.Urgent,
-            CreatedBy = createdBy,
+            CreatedBy = actor.Name,
             Now = clock.GetUtcNow(),
-        }, cancellationToken: ct));
-        log.LogInformation("Broadcast {Id} '{Title}' created by {Caller}, waiting for approval", id, LogSanitiser.Clean(draft.Title), createdBy);
+        }, tx, cancellationToken: ct));
+        await audit.RecordAsync(conn, tx, actor.Did(AuditActions.BroadcastCreated, BroadcastEndpoints.Target(id), draft.Title), ct);
+        await tx.CommitAsync(ct);
+        log.LogInformation("Broadcast {Id} '{Title}' created by {Caller}, waiting for approval", id, LogSanitiser.Clean(draft.Title), actor.Name);
         return id;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Cronos;
+using Gateway.Admin;
 using Gateway.Delivery;
 using Gateway.Delivery.Encoding;
 using Gateway.Hosting;
@@ -12,7 +13,8 @@ namespace Gateway.Broadcasts;
 /// <summary>
 /// Checks a broadcast request and turns it into a <see cref="BroadcastDraft"/>, or a 422 naming the field and the
 /// reason. Everything that could fail at send time fails here: unknown template or topic, a language with neither
-/// its own text nor the DEFAULT_LANGUAGE text to fall back to, an over-long text, a cron that never fires.
+/// its own text nor the DEFAULT_LANGUAGE text to fall back to, an over-long text, a cron that never fires, a region
+/// outside the caller's (a district office addresses its own residents only; no region then means all of its own).
 /// </summary>
 public sealed partial class ValidateBroadcast(NoticeCatalog notices, TopicCatalog topics, IOptions<GatewayOptions> gateway, TimeProvider clock)
 {
@@ -26,28 +28,28 @@ public sealed partial class ValidateBroadcast(NoticeCatalog notices, TopicCatalo
     /// <summary>A recurring broadcast may fire at most once an hour; the frequency guard would hold back the rest anyway.</summary>
     public static readonly TimeSpan MinRepeatInterval = TimeSpan.FromHours(1);
 
-    public sealed record Outcome(BroadcastDraft? Draft, string? Problem);
+    public sealed record Outcome(BroadcastDraft? Draft, BroadcastProblem? Problem);
 
-    public Outcome Check(BroadcastRequest request)
+    public Outcome Check(BroadcastRequest request, RegionScope scope)
     {
         var options = gateway.Value;
         var now = clock.GetUtcNow();
 
         var title = request.Title?.Trim();
-        if (string.IsNullOrEmpty(title)) return Fail("title: required");
-        if (title.Length > MaxTitleLength) return Fail($"title: {title.Length} characters; at most {MaxTitleLength}");
+        if (string.IsNullOrEmpty(title)) return Fail("title", "title_required", "title: required");
+        if (title.Length > MaxTitleLength) return Fail("title", "title_too_long", $"title: {title.Length} characters; at most {MaxTitleLength}", title.Length, MaxTitleLength);
 
         // Content: given per language, or a notice from templates/notices by key.
         Dictionary<string, string> content;
         string? templateKey = null;
         string? noticeTopic = null;
         if (request.Content is not null && request.Template is not null)
-            return Fail("content: give either content or template, not both");
+            return Fail("content", "content_and_template", "content: give either content or template, not both");
         if (request.Template is not null)
         {
             var notice = notices.Find(request.Template.Trim());
             if (notice is null)
-                return Fail($"template: no notice '{request.Template}' in templates/notices (known: {string.Join(", ", notices.Notices.Select(n => n.Key))})");
+                return Fail("template", "unknown_template", $"template: no notice '{request.Template}' in templates/notices (known: {string.Join(", ", notices.Notices.Select(n => n.Key))})", request.Template);
             templateKey = notice.Key;
             noticeTopic = notice.Topic;
             content = new Dictionary<string, string> { ["zh"] = notice.Zh, ["en"] = notice.En };
@@ -58,48 +60,56 @@ public sealed partial class ValidateBroadcast(NoticeCatalog notices, TopicCatalo
             foreach (var (language, text) in request.Content)
             {
                 if (!GatewayOptions.Languages.Contains(language))
-                    return Fail($"content.{language}: unknown language; use {string.Join(" or ", GatewayOptions.Languages)}");
+                    return Fail("content", "unknown_content_language", $"content.{language}: unknown language; use {string.Join(" or ", GatewayOptions.Languages)}", language);
                 if (string.IsNullOrWhiteSpace(text))
-                    return Fail($"content.{language}: empty; leave the language out to use the {options.DefaultLanguage} text instead");
+                    return Fail($"content.{language}", "text_empty", $"content.{language}: empty; leave the language out to use the {options.DefaultLanguage} text instead");
                 var trimmed = text.Trim();
                 if (trimmed.Length > Outbox.MaxBodyLength)
-                    return Fail($"content.{language}: {trimmed.Length} characters; an SMS can carry at most {Outbox.MaxBodyLength}");
+                    return Fail($"content.{language}", "text_too_long", $"content.{language}: {trimmed.Length} characters; an SMS can carry at most {Outbox.MaxBodyLength}", trimmed.Length, Outbox.MaxBodyLength);
                 var measured = SegmentCalculator.Measure(SmartEncoding.Apply(trimmed));
                 if (measured.Segments > MaxSegments)
-                    return Fail($"content.{language}: {measured.Segments} SMS segments ({measured.Encoding.Label()}); at most {MaxSegments}");
+                    return Fail($"content.{language}", "text_too_many_segments", $"content.{language}: {measured.Segments} SMS segments ({measured.Encoding.Label()}); at most {MaxSegments}", measured.Segments, MaxSegments);
                 content[language] = trimmed;
             }
         }
         else
         {
-            return Fail("content: required (texts per language, e.g. {\"zh\": \"…\", \"en\": \"…\"}), or a template key");
+            return Fail("content", "content_required", "content: required (texts per language, e.g. {\"zh\": \"…\", \"en\": \"…\"}), or a template key");
         }
 
         // Audience.
         var audience = request.Audience ?? new AudienceRequest(null, null, null);
         if (request.Audience is null && templateKey is null)
-            return Fail("audience: required; {} sends to every subscriber of any topic");
+            return Fail("audience", "audience_required", "audience: required; {} sends to every subscriber of any topic");
         var topicKeys = Distinct(audience.Topics);
         foreach (var key in topicKeys)
             if (topics.Find(key) is null)
-                return Fail($"audience.topics: unknown topic '{key}' (known: {string.Join(", ", topics.All.Select(t => t.Key))})");
+                return Fail("audience.topics", "unknown_topic", $"audience.topics: unknown topic '{key}' (known: {string.Join(", ", topics.All.Select(t => t.Key))})", key);
         if (topicKeys.Length == 0 && noticeTopic is not null) topicKeys = [noticeTopic];
         var regions = Distinct(audience.Regions);
         foreach (var region in regions)
             if (region.Length > MaxRegionLength)
-                return Fail($"audience.regions: '{region[..20]}…' is longer than {MaxRegionLength} characters");
+                return Fail("audience.regions", "region_too_long", $"audience.regions: '{region[..20]}…' is longer than {MaxRegionLength} characters", MaxRegionLength);
+        if (scope.Limit(regions) is { } allowed)
+            regions = allowed.ToArray();
+        else
+        {
+            var outside = string.Join(", ", regions.Where(r => !scope.Includes(r)).Select(r => $"'{r}'"));
+            return Fail("audience.regions", "regions_outside", $"audience.regions: {outside} outside your regions ({string.Join(", ", scope.Regions)}); " +
+                "you may address only residents of your regions", outside, string.Join(", ", scope.Regions));
+        }
         var languages = Distinct(audience.Languages);
         foreach (var language in languages)
             if (!GatewayOptions.Languages.Contains(language))
-                return Fail($"audience.languages: unknown language '{language}'; use {string.Join(" or ", GatewayOptions.Languages)}");
+                return Fail("audience.languages", "unknown_language", $"audience.languages: unknown language '{language}'; use {string.Join(" or ", GatewayOptions.Languages)}", language);
         if (audience.Topics?.Any(string.IsNullOrWhiteSpace) == true || audience.Regions?.Any(string.IsNullOrWhiteSpace) == true
             || audience.Languages?.Any(string.IsNullOrWhiteSpace) == true)
-            return Fail("audience: lists must not contain empty strings");
+            return Fail("audience", "audience_empty_entry", "audience: lists must not contain empty strings");
 
         // Every language that can receive it needs its own text or the DEFAULT_LANGUAGE text to fall back to.
         foreach (var language in languages.Length > 0 ? languages : GatewayOptions.Languages)
             if (!content.ContainsKey(language) && !content.ContainsKey(options.DefaultLanguage))
-                return Fail($"content.{language}: missing, and there is no {options.DefaultLanguage} text (DEFAULT_LANGUAGE) to fall back to; add a {language} text or restrict audience.languages");
+                return Fail($"content.{language}", "text_missing", $"content.{language}: missing, and there is no {options.DefaultLanguage} text (DEFAULT_LANGUAGE) to fall back to; add a {language} text or restrict audience.languages");
 
         // When.
         DateTimeOffset sendAt;
@@ -110,12 +120,12 @@ public sealed partial class ValidateBroadcast(NoticeCatalog notices, TopicCatalo
         else
         {
             var (parsed, problem) = ReadSendAt(request.SendAt.Trim(), options.CityTimeZone);
-            if (problem is not null) return Fail(problem);
+            if (problem is not null) return new Outcome(null, problem);
             sendAt = parsed!.Value;
             if (sendAt < now - PastGrace)
-                return Fail($"sendAt: {request.SendAt} is in the past (now is {TimeZoneInfo.ConvertTime(now, options.CityTimeZone):yyyy-MM-dd'T'HH:mm:ssK})");
+                return Fail("sendAt", "send_at_past", $"sendAt: {request.SendAt} is in the past (now is {TimeZoneInfo.ConvertTime(now, options.CityTimeZone):yyyy-MM-dd'T'HH:mm:ssK})");
             if (sendAt > now + MaxAhead)
-                return Fail("sendAt: more than a year ahead");
+                return Fail("sendAt", "send_at_too_far", "sendAt: more than a year ahead");
             if (sendAt < now) sendAt = now;
         }
 
@@ -124,7 +134,7 @@ public sealed partial class ValidateBroadcast(NoticeCatalog notices, TopicCatalo
         {
             repeat = Regex.Replace(request.Repeat.Trim(), @"\s+", " ");
             var problem = CheckCron(repeat, sendAt, options.CityTimeZone);
-            if (problem is not null) return Fail(problem);
+            if (problem is not null) return new Outcome(null, problem);
         }
 
         return new Outcome(new BroadcastDraft(title, content, templateKey, topicKeys, regions, languages, sendAt, repeat, request.Urgent ?? false), null);
@@ -133,10 +143,10 @@ public sealed partial class ValidateBroadcast(NoticeCatalog notices, TopicCatalo
     /// <summary>The occurrences of a cron in the city zone, as Hangfire computes them (both use Cronos).</summary>
     public static CronExpression ParseCron(string cron) => CronExpression.Parse(cron, CronFormat.Standard);
 
-    private static string? CheckCron(string cron, DateTimeOffset from, TimeZoneInfo zone)
+    private static BroadcastProblem? CheckCron(string cron, DateTimeOffset from, TimeZoneInfo zone)
     {
         if (cron.Split(' ').Length != 5)
-            return "repeat: must be a cron expression of 5 fields (minute hour day-of-month month day-of-week), e.g. \"0 8 * * *\" for 08:00 every day";
+            return new("repeat", "repeat_fields", "repeat: must be a cron expression of 5 fields (minute hour day-of-month month day-of-week), e.g. \"0 8 * * *\" for 08:00 every day");
         CronExpression expression;
         try
         {
@@ -144,29 +154,31 @@ public sealed partial class ValidateBroadcast(NoticeCatalog notices, TopicCatalo
         }
         catch (CronFormatException e)
         {
-            return $"repeat: '{cron}' is not a valid cron expression: {e.Message}";
+            return new("repeat", "repeat_invalid", $"repeat: '{cron}' is not a valid cron expression: {e.Message}", cron);
         }
         var next = expression.GetOccurrences(from, from.AddDays(400), zone).Take(50).ToList();
         if (next.Count == 0)
-            return $"repeat: '{cron}' never fires";
+            return new("repeat", "repeat_never", $"repeat: '{cron}' never fires", cron);
         for (var i = 1; i < next.Count; i++)
             if (next[i] - next[i - 1] < MinRepeatInterval)
-                return $"repeat: '{cron}' fires more often than once an hour";
+                return new("repeat", "repeat_too_often", $"repeat: '{cron}' fires more often than once an hour", cron);
         return null;
     }
 
-    private static (DateTimeOffset? At, string? Problem) ReadSendAt(string value, TimeZoneInfo zone)
+    private static (DateTimeOffset? At, BroadcastProblem? Problem) ReadSendAt(string value, TimeZoneInfo zone)
     {
+        var unreadable = new BroadcastProblem("sendAt", "send_at_unreadable",
+            $"sendAt: '{value}' is not an ISO-8601 date and time, e.g. 2026-03-02T08:00 (city time) or 2026-03-02T08:00+08:00", value);
         if (HasOffset().IsMatch(value))
         {
             return DateTimeOffset.TryParseExact(value, OffsetFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var withOffset)
                 ? (withOffset.ToUniversalTime(), null)
-                : (null, $"sendAt: '{value}' is not an ISO-8601 date and time, e.g. 2026-03-02T08:00 (city time) or 2026-03-02T08:00+08:00");
+                : (null, unreadable);
         }
         if (!DateTime.TryParseExact(value, LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
-            return (null, $"sendAt: '{value}' is not an ISO-8601 date and time, e.g. 2026-03-02T08:00 (city time) or 2026-03-02T08:00+08:00");
+            return (null, unreadable);
         if (zone.IsInvalidTime(local))
-            return (null, $"sendAt: {value} does not exist in {zone.Id} (the clocks jump over it)");
+            return (null, new("sendAt", "send_at_skipped", $"sendAt: {value} does not exist in {zone.Id} (the clocks jump over it)", value));
         var offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
         return (new DateTimeOffset(local, offset).ToUniversalTime(), null);
     }
@@ -180,5 +192,5 @@ public sealed partial class ValidateBroadcast(NoticeCatalog notices, TopicCatalo
     private static string[] Distinct(string[]? values) =>
         (values ?? []).Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v.Trim()).Distinct(StringComparer.Ordinal).ToArray();
 
-    private static Outcome Fail(string problem) => new(null, problem);
+    private static Outcome Fail(string field, string key, string detail, params object[] args) => new(null, new BroadcastProblem(field, key, detail, args));
 }

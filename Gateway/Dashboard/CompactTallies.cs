@@ -5,7 +5,7 @@ using Npgsql;
 namespace Gateway.Dashboard;
 
 /// <summary>
-/// Hangfire, every minute: folds the rows the tally triggers appended (migration 0073) into one row per key, so the
+/// Hangfire, every minute: folds the rows the tally triggers appended (migrations 0073 and 0110) into one row per key, so the
 /// dashboard sums a few rows per key. Figures are exact before and after: a fold deletes rows and inserts their sum in
 /// one statement, and rows appended meanwhile wait for the next run. Safe to run twice at once (each folds only the
 /// rows it deleted); an advisory lock lets the second skip.
@@ -23,9 +23,21 @@ public sealed class CompactTallies(NpgsqlDataSource db, ILogger<CompactTallies> 
         gone AS (
             DELETE FROM outbound_tallies t USING keys k
              WHERE t.slot = k.slot AND t.priority = k.priority AND t.status = k.status AND t.handed_over = k.handed_over
-            RETURNING t.slot, t.priority, t.status, t.handed_over, t.messages)
-        INSERT INTO outbound_tallies (slot, priority, status, handed_over, messages)
-        SELECT slot, priority, status, handed_over, sum(messages) FROM gone GROUP BY 1, 2, 3, 4 HAVING sum(messages) <> 0
+            RETURNING t.slot, t.priority, t.status, t.handed_over, t.messages, t.cost)
+        INSERT INTO outbound_tallies (slot, priority, status, handed_over, messages, cost)
+        SELECT slot, priority, status, handed_over, sum(messages), sum(cost) FROM gone GROUP BY 1, 2, 3, 4
+        HAVING sum(messages) <> 0 OR sum(cost) <> 0
+        """;
+
+    private const string FoldBroadcastsSql = """
+        WITH keys AS (
+            SELECT broadcast_id, status, unconfirmed FROM broadcast_tallies GROUP BY 1, 2, 3 HAVING count(*) > 1),
+        gone AS (
+            DELETE FROM broadcast_tallies t USING keys k
+             WHERE t.broadcast_id = k.broadcast_id AND t.status = k.status AND t.unconfirmed = k.unconfirmed
+            RETURNING t.broadcast_id, t.status, t.unconfirmed, t.messages)
+        INSERT INTO broadcast_tallies (broadcast_id, status, unconfirmed, messages)
+        SELECT broadcast_id, status, unconfirmed, sum(messages) FROM gone GROUP BY 1, 2, 3 HAVING sum(messages) <> 0
         """;
 
     private const string FoldSubscribersSql = """
@@ -67,7 +79,7 @@ public sealed class CompactTallies(NpgsqlDataSource db, ILogger<CompactTallies> 
         if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT pg_try_advisory_xact_lock(@LockKey)", new { LockKey }, tx, cancellationToken: ct)))
             return;
         var folded = 0;
-        foreach (var sql in new[] { FoldOutboundSql, FoldSubscribersSql, FoldResidentsSql, FoldTopicsSql })
+        foreach (var sql in new[] { FoldOutboundSql, FoldBroadcastsSql, FoldSubscribersSql, FoldResidentsSql, FoldTopicsSql })
             folded += await conn.ExecuteAsync(new CommandDefinition(sql, transaction: tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         log.LogDebug("Tallies compacted into {Rows} rows", folded);

@@ -6,6 +6,7 @@ public static class DeliveryServices
     public static IServiceCollection AddDelivery(this IServiceCollection services)
     {
         services.AddSingleton<Outbox>();
+        services.AddSingleton<ListMessagesTo>();
         services.AddSingleton<SenderBudget>();
         services.AddSingleton<Dispatcher>();
         services.AddSingleton<RecordDeliveryReport>();

@@ -31,6 +31,8 @@ public static class InboundServices
         services.AddSingleton<InboundIds>();
         services.AddTransient<FinishUnhandledMessages>();
         services.AddSingleton<ListInbox>();
+        services.AddSingleton<MarkInboxMessageHandled>();
+        services.AddSingleton<ListMessagesFrom>();
         return services;
     }
 }

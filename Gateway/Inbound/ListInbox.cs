@@ -13,31 +13,36 @@ public sealed class ListInbox(NpgsqlDataSource db)
 {
     public const int MaxPage = 500;
 
+    // A caller limited to regions sees the messages of residents of those regions only (@Regions empty: all).
     private const string SelectAllSql = """
         SELECT id, from_phone AS phone, body, received_at, intent, reply, handled_at, provider, media_urls, media_types
           FROM inbound_messages
          WHERE (@Before::bigint IS NULL OR (received_at, id) < (SELECT b.received_at, b.id FROM inbound_messages b WHERE b.id = @Before))
+           AND (cardinality(@Regions::text[]) = 0 OR EXISTS (SELECT 1 FROM subscribers s WHERE s.phone = from_phone AND s.region = ANY(@Regions)))
          ORDER BY received_at DESC, id DESC
          LIMIT @Limit
         """;
 
-    // Newest first along inbound_messages_received, keeping the matching rows: no index on intent or handled_at, so
-    // that handling a message stays a HOT update (migration 0011).
+    // Newest first along inbound_messages_received, keeping the matching rows: no index on intent, handled_at or
+    // marked_handled_at, so that handling a message stays a HOT update (migrations 0011, 0112). A person's "Mark handled"
+    // takes a message off this list.
     private const string SelectUnhandledSql = """
         SELECT id, from_phone AS phone, body, received_at, intent, reply, handled_at, provider, media_urls, media_types
           FROM inbound_messages
-         WHERE (intent = 'unknown' OR handled_at IS NULL)
+         WHERE (intent = 'unknown' OR handled_at IS NULL) AND marked_handled_at IS NULL
            AND (@Before::bigint IS NULL OR (received_at, id) < (SELECT b.received_at, b.id FROM inbound_messages b WHERE b.id = @Before))
+           AND (cardinality(@Regions::text[]) = 0 OR EXISTS (SELECT 1 FROM subscribers s WHERE s.phone = from_phone AND s.region = ANY(@Regions)))
          ORDER BY received_at DESC, id DESC
          LIMIT @Limit
         """;
 
-    /// <param name="unhandled">Only messages not understood (intent unknown) or not handled at all.</param>
-    public async Task<IReadOnlyList<InboxMessage>> HandleAsync(bool unhandled, long? before, int limit, CancellationToken ct)
+    /// <param name="unhandled">Only messages not understood (intent unknown) or not handled at all, and not marked handled by a person.</param>
+    /// <param name="regions">The caller's regions (<see cref="Admin.RegionScope"/>); empty: every resident's messages.</param>
+    public async Task<IReadOnlyList<InboxMessage>> HandleAsync(bool unhandled, long? before, int limit, IReadOnlyList<string> regions, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var rows = await conn.QueryAsync<Row>(new CommandDefinition(unhandled ? SelectUnhandledSql : SelectAllSql,
-            new { Before = before, Limit = limit }, cancellationToken: ct));
+            new { Before = before, Limit = limit, Regions = regions.ToArray() }, cancellationToken: ct));
         return rows.Select(r => new InboxMessage(r.Id, r.Phone, r.Body, r.ReceivedAt, r.Intent, r.Reply, r.HandledAt, r.Provider,
             InboundMediaColumns.Read(r.MediaUrls, r.MediaTypes))).ToList();
     }

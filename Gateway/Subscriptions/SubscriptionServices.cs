@@ -12,6 +12,7 @@ public static class SubscriptionServices
         services.AddSingleton<GetSubscriber>();
         services.AddSingleton<ListConsentEvents>();
         services.AddSingleton<ExportSubscribers>();
+        services.AddSingleton<KnownRegions>();
         return services;
     }
 }
