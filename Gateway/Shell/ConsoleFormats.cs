@@ -21,8 +21,17 @@ public sealed class ConsoleFormats(IOptions<GatewayOptions> options)
 
     public string Number(long n) => n.ToString("N0", ConsoleTexts.CultureFor(ConsoleTexts.CurrentLanguage));
 
+    /// <summary>Money in SMS_PRICE_PER_SEGMENT's currency: two decimals, more only when they matter (0.0075).</summary>
+    public string Money(decimal amount) => amount.ToString("#,##0.00###", ConsoleTexts.CultureFor(ConsoleTexts.CurrentLanguage));
+
+    /// <summary>A city time as "2026-03-02 09:05" from an instant.</summary>
+    public string Time(DateTimeOffset? at) => at is { } t ? Time(t) : "";
+
     /// <summary>A share as "97.3 %" (one decimal), or "–" when there is nothing to divide by.</summary>
     public string Percent(long part, long whole) => whole == 0 ? "–" : ((double)part / whole).ToString("P1", ConsoleTexts.CultureFor(ConsoleTexts.CurrentLanguage));
+
+    /// <summary>A share of two amounts of money, as <see cref="Percent(long, long)"/>.</summary>
+    public string Percent(decimal part, decimal whole) => whole == 0 ? "–" : ((double)(part / whole)).ToString("P1", ConsoleTexts.CultureFor(ConsoleTexts.CurrentLanguage));
 
     /// <summary>A city date as "03-02" (short, for chart axes) or "2026-03-02".</summary>
     public static string Day(DateOnly day, bool withYear = false) => day.ToString(withYear ? "yyyy-MM-dd" : "MM-dd", CultureInfo.InvariantCulture);

@@ -14,8 +14,19 @@ public static class ConsoleNav
     public static readonly IReadOnlyList<NavLink> Links =
     [
         new("nav.dashboard", "/", AdminPolicies.View),
+        new("nav.new_broadcast", "/broadcasts/new", AdminPolicies.Edit),
+        new("nav.approvals", "/approvals", AdminPolicies.Approve),
+        new("nav.broadcasts", "/broadcasts", AdminPolicies.View),
+        new("nav.residents", "/residents", AdminPolicies.View),
+        new("nav.inbox", "/inbox", AdminPolicies.View),
+        new("nav.courses", "/courses", AdminPolicies.View),
         new("nav.imports", "/imports", AdminPolicies.Edit),
         new("nav.staff", "/staff", AdminPolicies.Administer),
         new("nav.audit", "/audit", AdminPolicies.Administer),
     ];
+
+    /// <summary>The link of the page at <paramref name="path"/>: the longest that leads to it (/broadcasts/new is not /broadcasts).</summary>
+    public static NavLink? Current(string path) => Links
+        .Where(l => l.Path == "/" ? path == "/" : path.Equals(l.Path, StringComparison.OrdinalIgnoreCase) || path.StartsWith(l.Path + "/", StringComparison.OrdinalIgnoreCase))
+        .MaxBy(l => l.Path.Length);
 }

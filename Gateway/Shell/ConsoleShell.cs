@@ -62,7 +62,7 @@ public static class ConsoleShell
             o.EnableForHttps = true;
             o.Providers.Add<BrotliCompressionProvider>();
             o.Providers.Add<GzipCompressionProvider>();
-            o.MimeTypes = ["text/html", "text/css"];
+            o.MimeTypes = ["text/html", "text/css", "text/javascript", "text/csv"];
         });
         services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
         services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
@@ -85,11 +85,12 @@ public static class ConsoleShell
         console.Use(async (http, next) =>
         {
             var headers = http.Response.Headers;
-            // Nothing loads from anywhere but the gateway, and no script runs at all: pages work without it.
-            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            // Nothing loads from anywhere but the gateway, and no script but the gateway's own file (no inline script):
+            // pages work without it, it only enhances them (live counters, progress).
+            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "same-origin";
-            if (!http.Request.Path.StartsWithSegments(ConsoleStyles.Path)) headers.CacheControl = "no-store";
+            if (!ConsoleAsset.All.Any(a => http.Request.Path.StartsWithSegments(a.Path))) headers.CacheControl = "no-store";
             await next(http);
         });
         console.Use(StatusPage.ShowForEmptyErrorsAsync);
@@ -98,7 +99,8 @@ public static class ConsoleShell
     public static void MapConsole(this IEndpointRouteBuilder app)
     {
         app.MapRazorPages().WithMetadata(ConsoleEndpoint.Instance);
-        app.MapGet(ConsoleStyles.Path, ConsoleStyles.Serve).AllowAnonymous().WithMetadata(ConsoleEndpoint.Instance).ExcludeFromDescription();
+        foreach (var asset in ConsoleAsset.All)
+            app.MapGet(asset.Path, asset.Serve).AllowAnonymous().WithMetadata(ConsoleEndpoint.Instance).ExcludeFromDescription();
         app.MapGet("/language/{language}", SwitchLanguage).AllowAnonymous().WithMetadata(ConsoleEndpoint.Instance).ExcludeFromDescription();
     }
 
