@@ -88,6 +88,7 @@ public sealed class BroadcastBrowserTests(BroadcastBrowserTests.App app) : IClas
         Assert.Equal("polite", await recipients.GetAttributeAsync("aria-live"));
         // zh1 and zh2 get 2 segments, en 1: 5 × 0.05.
         await Assertions.Expect(recipients).ToContainTextAsync("3 recipients, total cost 0.25");
+        await page.Locator("#title").EvaluateAsync("title => title.scrollIntoView()");
         await BrowserApp.ScreenshotAsync(page, "console-compose.png");
         await page.GetByRole(AriaRole.Button, new() { Name = "Submit for approval", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Submitted for approval.");
