@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Gateway.Tests.Support;
 
 namespace Gateway.Tests.Broadcasts;
@@ -205,5 +206,30 @@ public sealed class BroadcastPagesTests(BroadcastPagesTests.App app) : IClassFix
         Assert.DoesNotContain("New broadcast", list);
         Assert.DoesNotContain("Cancel broadcast", Html(await viewer.Client.GetStringAsync($"/broadcasts/{id}")));
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostFormAsync($"/broadcasts/{id}?handler=Cancel", new(), pagePath: $"/broadcasts/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheList_FiltersByStatus_AndPages25AtATime_NewestFirst()
+    {
+        var marker = Guid.NewGuid().ToString("N")[..8];
+        var region = Broadcasting.NewRegion();
+        await Broadcasting.SeedAsync(app, region, new Resident(Broadcasting.NewPhone()));
+        var ids = new List<long>();
+        for (var i = 0; i < 27; i++)
+            ids.Add(await Broadcasting.CreateAsync(app, new { title = $"Paged {marker} {i}", content = new { zh = "测试。" }, audience = new { regions = new[] { region } } }));
+        await Broadcasting.ApproveAsync(app, ids[26]);
+        await StaffFixtures.AddAsync(app, $"pager-{marker}", ["viewer"]);
+        var viewer = await ConsoleSession.SignInAsync(app, $"pager-{marker}", StaffFixtures.Password);
+        static List<string> Titles(string page) => Regex.Matches(page, "<a href=\"/broadcasts/\\d+\">([^<]*)</a>").Select(m => m.Groups[1].Value).ToList();
+
+        var first = Html(await viewer.Client.GetStringAsync("/broadcasts?status=pending_approval"));
+        Assert.Equal(Enumerable.Range(1, 25).Reverse().Select(i => $"Paged {marker} {i}"), Titles(first));
+        Assert.Contains($"<a href=\"/broadcasts?status=pending_approval&before={ids[1]}\">Older</a>", first);
+        var older = Html(await viewer.Client.GetStringAsync($"/broadcasts?status=pending_approval&before={ids[1]}"));
+        Assert.Equal($"Paged {marker} 0", Titles(older)[0]);
+        Assert.Contains("<a href=\"/broadcasts?status=pending_approval\">Newest</a>", older);
+        var approved = Titles(Html(await viewer.Client.GetStringAsync("/broadcasts?status=approved")));
+        Assert.Contains($"Paged {marker} 26", approved);
+        Assert.DoesNotContain($"Paged {marker} 25", approved);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Gateway.Delivery;
 using Gateway.Tests.Providers.AfricasTalking;
 using Gateway.Tests.Support;
@@ -193,6 +194,16 @@ public sealed class CourseChannelsTests(CourseChannelsTests.ChannelsApp app) : I
         Assert.Equal(was.GetProperty("completed").GetInt32() + 1, coping.GetProperty("completed").GetInt32());
         Assert.Equal(Math.Round(coping.GetProperty("completed").GetDouble() / coping.GetProperty("enrolments").GetInt32(), 4), coping.GetProperty("completionRate").GetDouble());
         Assert.Equal(("缓解压力与担忧", course.Lessons.Count), (coping.GetProperty("title").GetProperty("zh").GetString(), coping.GetProperty("lessons").GetInt32()));
+
+        // The console's /courses shows the same figures: enrolments, completed, and the table under the chart, lesson by lesson.
+        await StaffFixtures.AddAsync(app, "courses-viewer", ["viewer"]);
+        var page = WebUtility.HtmlDecode(await (await ConsoleSession.SignInAsync(app, "courses-viewer", StaffFixtures.Password)).Client.GetStringAsync("/courses"));
+        var section = page[page.IndexOf("id=\"course-coping-stress\"", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("</section>", StringComparison.Ordinal)];
+        Assert.Contains($"Enrolments <b>{coping.GetProperty("enrolments").GetInt32()}</b>", section);
+        Assert.Contains($"Completed <b>{coping.GetProperty("completed").GetInt32()}</b>", section);
+        var rows = Regex.Matches(section, "<th scope=\"row\">Lesson (\\d+)</th>\\s*<td class=\"n\">([^<]*)</td>").Select(m => (int.Parse(m.Groups[1].Value), m.Groups[2].Value));
+        Assert.Equal(coping.GetProperty("reached").EnumerateArray().Select((n, i) => (i + 1, n.GetInt32().ToString("N0", System.Globalization.CultureInfo.GetCultureInfo("en")))), rows);
 
         var profile = await app.AdminClient(ChannelsApp.ViewerToken).GetFromJsonAsync<JsonElement>($"/api/subscribers/{Uri.EscapeDataString(learner)}");
         var position = profile.GetProperty("courses").EnumerateArray().Single();
