@@ -70,6 +70,7 @@ public static class FanoutSuite
         await conn.OpenAsync();
         await using (var writer = await conn.BeginBinaryImportAsync("COPY subscribers (phone, language, status, region, created_at, opted_out_at) FROM STDIN (FORMAT BINARY)"))
         {
+            writer.Timeout = TimeSpan.FromMinutes(10);
             for (var i = 1; i <= count; i++)
             {
                 var optedOut = random.NextDouble() < 0.05;
@@ -87,6 +88,8 @@ public static class FanoutSuite
         // Identity ids were assigned 1..count in COPY order; every subscriber has at least one topic.
         await using (var writer = await conn.BeginBinaryImportAsync("COPY subscriptions (subscriber_id, topic, created_at) FROM STDIN (FORMAT BINARY)"))
         {
+            // Completing runs the tally triggers over all the rows: more than the default 30 s on a loaded machine.
+            writer.Timeout = TimeSpan.FromMinutes(10);
             for (long id = 1; id <= count; id++)
             {
                 var any = false;
