@@ -92,6 +92,24 @@ public sealed class BroadcastPagesTests(BroadcastPagesTests.App app) : IClassFix
     }
 
     [Fact]
+    public async Task TheTemplatePicker_FillsBothTexts_AndADailySchedule_ShowsItsNextThreeSendings()
+    {
+        var editor = await ConsoleSession.SignInAsync(app, "page-editor", StaffFixtures.Password);
+        var picked = Html(await editor.Client.GetStringAsync("/broadcasts/new?template=fever-clinic"));
+        Assert.Contains(">发热就医提醒：出现发热、咳嗽、乏力等症状，", picked);
+        Assert.Contains(">Fever notice: if you have fever, cough or tiredness,", picked);
+        Assert.Contains("<option value=\"fever-clinic\" selected=\"selected\">", picked);
+
+        var form = Form(Broadcasting.NewRegion(), "每天上午十点，社区门诊开放。");
+        form["When"] = "daily";
+        form["Time"] = "10:00";
+        var page = Html(await (await editor.PostFormAsync("/broadcasts/new?handler=Preview", form, pagePath: "/broadcasts/new")).Content.ReadAsStringAsync());
+        var today = TimeZoneInfo.ConvertTime(app.Clock.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
+        var first = today.Hour < 10 ? today.Date : today.Date.AddDays(1);
+        Assert.Contains($"Next three sendings: {string.Join("; ", Enumerable.Range(0, 3).Select(d => first.AddDays(d).ToString("yyyy-MM-dd 10:00")))}.", page);
+    }
+
+    [Fact]
     public async Task AProblem_IsSummarised_WithALinkToItsField_AndNothingIsStored()
     {
         var editor = await ConsoleSession.SignInAsync(app, "page-editor", StaffFixtures.Password);
