@@ -7,6 +7,7 @@ try
 {
     var builder = Host.CreateApplicationBuilder(args);
     builder.AddGatewayCore();
+    builder.AddGatewayTelemetry(Telemetry.ListenerOnMetricsUrl);
     builder.Services.AddGatewayWorker();
     var host = builder.Build();
     host.Services.CheckSettings();

@@ -21,6 +21,7 @@ try
     var app = builder.Build();
     app.UseGatewayWeb();
     app.MapGatewayHealth();
+    app.MapGatewayMetrics();     // for Prometheus: a token of any role, or METRICS_URLS
     app.MapTwilioSms();          // residents' SMS, Twilio's webhook
     app.MapTwilioStatus();       // delivery reports
     app.MapKannel();             // Kannel's delivery reports

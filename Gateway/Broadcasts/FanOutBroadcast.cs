@@ -299,6 +299,8 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
     /// </summary>
     public async Task<FanOutRun> RunAsync(long occurrenceId, CancellationToken ct, int? maxChunks = null, int? chunkSize = null)
     {
+        using var activity = BroadcastTelemetry.Source.StartActivity("broadcast fan-out");
+        activity?.SetTag("broadcast.occurrence_id", occurrenceId);
         var runner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
         var now = clock.GetUtcNow();
         await using (var conn = await db.OpenConnectionAsync(ct))
@@ -491,6 +493,7 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
             }, tx, cancellationToken: ct));
             if (counts.Planned > 0) await Outbox.NotifyAsync(conn, tx, ct);
             await tx.CommitAsync(ct);
+            BroadcastTelemetry.FanOutRows.Add(counts.Planned);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Dapper;
 using Gateway.Delivery.Encoding;
 using Gateway.Phones;
@@ -92,7 +93,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     public Task WarmUpAsync(CancellationToken ct) => provider.WarmUpAsync(ct);
 
     private sealed record Claimed(long Id, string Status, string Recipient, string Body, string Encoding, int Segments,
-        short Priority, string Kind, DateTimeOffset ExpiresAt, short Attempts, long PassId)
+        short Priority, string Kind, DateTimeOffset ExpiresAt, short Attempts, string? TraceParent, long PassId)
     {
         public OutgoingSms ToSms() => new(Id, Recipient, Body, Encoding == "GSM-7" ? SmsEncoding.Gsm7 : SmsEncoding.Ucs2, Segments,
             ExpiresAt);
@@ -138,7 +139,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                    status_at     = @Now
               FROM judged j
              WHERE m.id = j.id
-            RETURNING m.id, m.status, m.recipient, m.body, m.encoding, m.segments, m.priority, m.kind, m.expires_at, m.attempts),
+            RETURNING m.id, m.status, m.recipient, m.body, m.encoding, m.segments, m.priority, m.kind, m.expires_at, m.attempts, m.trace_parent),
         lease AS (
             INSERT INTO dispatch_passes (id, worker, lease_until, handed_priority, handed_id, claimed_at)
             SELECT (SELECT id FROM pass), @Worker, @LeaseUntil, h.priority, h.id, @Now
@@ -175,6 +176,8 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                 Now = now, Limit = batchLimit, LeaseUntil = leaseUntil, Provider = provider.Name, Worker, Handed = handedAtClaim,
             }, cancellationToken: ct))).AsList();
         }
+        foreach (var judged in claimed.Where(c => c.Status != OutboundStatus.Sending))
+            CountOutbound(judged.Status, judged.Priority);
         // The hand-off order: the order the lease's hand-off mark counts in, and the order slots are given out in.
         var sending = claimed.Where(c => c.Status == OutboundStatus.Sending).OrderBy(c => c.Priority).ThenBy(c => c.Id).ToList();
         if (sending.Count == 0) return new DispatchPass(claimed.Count, 0);
@@ -227,9 +230,9 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     private async Task<DateTimeOffset> ReserveSlotsAsync(int segments, TimeSpan interval, CancellationToken ct)
     {
         var lead = TimeSpan.FromTicks(Math.Clamp(2 * Interlocked.Read(ref _reserveTicks), ReserveLead.Ticks, ClaimHorizon.Ticks));
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         var first = await budget.ReserveAsync(provider.Sender, segments, interval, clock.GetUtcNow() + lead, ct);
-        Interlocked.Exchange(ref _reserveTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
+        Interlocked.Exchange(ref _reserveTicks, Stopwatch.GetElapsedTime(started).Ticks);
         return first;
     }
 
@@ -285,7 +288,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         }
         catch (NpgsqlException e)
         {
-            log.LogWarning("Message {Id} goes back to the queue: its hand-off could not be recorded ({Error})", message.Id, e.Message);
+            log.HandOffNotRecorded(message.Id, e.Message);
             return null;
         }
 
@@ -296,18 +299,52 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                 return null;
             if (optOuts?.IsOptedOut(message.Recipient) == true)
                 return new SendOutcome.RecipientOptedOut("the number opted out while the message waited for its send slot");
-            return await provider.SendAsync(message.ToSms(), ct);
-        }
-        catch (Exception e)
-        {
-            // The request may have left before the failure: treat it as unknown, never as "not sent".
-            log.LogWarning(e, "Provider {Provider} threw sending message {Id} to {To}", provider.Name, message.Id, Phone.Mask(message.Recipient));
-            return new SendOutcome.Ambiguous($"provider error: {e.Message}");
+            return await SendTracedAsync(message, ct);
         }
         finally
         {
             _inFlight.Release();
         }
+    }
+
+    /// <summary>
+    /// The provider call, as an activity continuing the trace of whatever queued the message (its trace_parent: an
+    /// inbound SMS, a request, a job), timed and counted for the Delivery meter.
+    /// </summary>
+    private async Task<SendOutcome> SendTracedAsync(Claimed message, CancellationToken ct)
+    {
+        using var activity = DeliveryTelemetry.Source.StartActivity("provider send", ActivityKind.Client, DeliveryTelemetry.ParentOf(message.TraceParent));
+        activity?.SetTag("messaging.system", provider.Name);
+        activity?.SetTag("outbound.id", message.Id);
+        var started = Stopwatch.GetTimestamp();
+        SendOutcome outcome;
+        try
+        {
+            outcome = await provider.SendAsync(message.ToSms(), ct);
+        }
+        catch (Exception e)
+        {
+            // The request may have left before the failure: treat it as unknown, never as "not sent".
+            log.ProviderThrew(e, provider.Name, message.Id, message.Recipient);
+            outcome = new SendOutcome.Ambiguous($"provider error: {e.Message}");
+        }
+        var providerTag = new KeyValuePair<string, object?>("provider", provider.Name);
+        DeliveryTelemetry.ProviderDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, providerTag);
+        if (outcome is not SendOutcome.Accepted)
+        {
+            var code = outcome switch
+            {
+                SendOutcome.RetryLater r => r.Code,
+                SendOutcome.Ambiguous a => a.Code,
+                SendOutcome.RecipientOptedOut o => o.Code,
+                SendOutcome.InvalidNumber n => n.Code,
+                SendOutcome.Failed f => f.Code,
+                _ => null,
+            } ?? "none";
+            DeliveryTelemetry.ProviderErrors.Add(1, providerTag, new KeyValuePair<string, object?>("code", code));
+            activity?.SetStatus(ActivityStatusCode.Error, code);
+        }
+        return outcome;
     }
 
     // The pass id is the lease's token: a row taken back by reconciliation (pass_id cleared) is not overwritten. Only
@@ -378,7 +415,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
                     rows.Add((m.Id, status, null, r.Code, reason, status == OutboundStatus.Queued ? retryAt.UtcDateTime : null));
                     break;
                 case SendOutcome.Ambiguous a:
-                    log.LogWarning("Message {Id} to {To}: hand-off outcome unknown ({Reason}); it will be reconciled", m.Id, Phone.Mask(m.Recipient), LogSanitiser.Clean(a.Reason));
+                    log.OutcomeUnknown(m.Id, m.Recipient, a.Reason);
                     rows.Add((m.Id, OutboundStatus.Ambiguous, null, a.Code, a.Reason, null));
                     break;
                 case SendOutcome.RecipientOptedOut o:
@@ -403,18 +440,19 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
             try
             {
                 await WriteOutcomesAsync(lease.PassId, rows, released, now);
-                if (attempt > 1) log.LogInformation("Dispatch pass {Pass}: outcomes recorded after {Attempts} tries", lease.PassId, attempt);
+                if (attempt > 1) log.OutcomesRecordedLate(lease.PassId, attempt);
+                var priorities = sent.ToDictionary(m => m.Id, m => m.Priority);
+                foreach (var row in rows)
+                    CountOutbound(row.Status, priorities[row.Id]);
                 break;
             }
             catch (NpgsqlException e)
             {
                 if (attempt == 1)
-                    log.LogWarning("Dispatch pass {Pass} could not record the outcomes of {Count} messages ({Error}); trying again every {Pause} s",
-                        lease.PassId, sent.Count, e.Message, RecordRetryPause.TotalSeconds);
+                    log.OutcomesNotRecorded(lease.PassId, sent.Count, e.Message, RecordRetryPause.TotalSeconds);
                 if (stopping.IsCancellationRequested && --triesLeft <= 0)
                 {
-                    log.LogError("Dispatch pass {Pass} stopped before it could record {Count} outcomes ({Error}); reconciliation settles those messages once its lease ends",
-                        lease.PassId, rows.Count, e.Message);
+                    log.OutcomesAbandoned(lease.PassId, rows.Count, e.Message);
                     return;
                 }
                 await Task.Delay(RecordRetryPause, CancellationToken.None);
@@ -441,7 +479,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         }
         catch (NpgsqlException e)
         {
-            log.LogWarning("Dispatch pass {Pass}: carrier opt-outs, bad numbers or a pause could not be recorded ({Error})", lease.PassId, e.Message);
+            log.AftermathNotRecorded(lease.PassId, e.Message);
         }
     }
 
@@ -472,8 +510,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
             {
                 Ids = accepted.Select(r => r.Id).ToArray(), Sids = accepted.Select(r => r.Sid).ToArray(), Now = now,
             }, tx));
-            log.LogWarning("Dispatch pass {Pass}: {Lost} of {Count} outcomes came after reconciliation had taken the rows back; {Settled} accepted ones settled their rows, reconciliation decides the rest",
-                passId, rows.Count - written, rows.Count, settled);
+            log.OutcomesLate(passId, rows.Count - written, rows.Count, settled);
         }
         await tx.CommitAsync();
     }
@@ -493,6 +530,10 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         await conn.ExecuteAsync(new CommandDefinition(EndPassSql, new { PassId = passId }, tx));
         await tx.CommitAsync();
     }
+
+    private static void CountOutbound(string status, short priority) =>
+        DeliveryTelemetry.Messages.Add(1, new KeyValuePair<string, object?>("status", status),
+            new KeyValuePair<string, object?>("priority", DeliveryTelemetry.PriorityName(priority)));
 
     /// <summary>Exponential from 2 s, capped at 5 minutes, with "full jitter" over its upper half so retries spread out.</summary>
     private static TimeSpan Backoff(int attempts)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Dapper;
 using Gateway.Delivery.Encoding;
@@ -60,9 +61,9 @@ public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions>
         WITH inserted AS (
             INSERT INTO outbound_messages
                    (recipient, subscriber_id, body, encoding, segments, cost, priority, kind,
-                    broadcast_id, dedupe_key, not_before, expires_at, created_at, status_at)
+                    broadcast_id, dedupe_key, not_before, expires_at, created_at, status_at, trace_parent)
             VALUES (@To,       @SubscriberId, @Body, @Encoding, @Segments, @Cost, @Priority, @Kind,
-                    @BroadcastId, @DedupeKey, @NotBefore, @ExpiresAt, @Now, @Now)
+                    @BroadcastId, @DedupeKey, @NotBefore, @ExpiresAt, @Now, @Now, @TraceParent)
             ON CONFLICT DO NOTHING
             RETURNING id)
         SELECT (SELECT id FROM inserted) AS id, pg_notify('outbound_messages', '')::text AS notified
@@ -98,6 +99,8 @@ public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions>
             NotBefore = notBefore,
             ExpiresAt = (message.ExpiresAt ?? ExpiresAt(notBefore)).ToUniversalTime(),
             Now = now,
+            // The producer's trace (an inbound SMS's, a request's, a job's): the provider call continues it.
+            TraceParent = Activity.Current?.IdFormat == ActivityIdFormat.W3C ? Activity.Current.Id : null,
         }, tx, cancellationToken: ct));
         return row.Id;
     }

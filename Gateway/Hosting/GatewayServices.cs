@@ -135,6 +135,7 @@ public static class GatewayServices
             return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
         });
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        JobTracing.AddOnce();
         services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()

@@ -3,6 +3,8 @@ using Gateway.Admin;
 using Gateway.Shell;
 using Gateway.Ussd;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace Gateway.Hosting;
 
@@ -28,9 +30,16 @@ public static class GatewayWeb
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
-        // The run command's address, unless the operator chose one (ASPNETCORE_URLS, --urls, ASPNETCORE_HTTP_PORTS).
-        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]) && string.IsNullOrEmpty(builder.Configuration["HTTP_PORTS"]))
-            builder.WebHost.UseUrls(DefaultUrl);
+        // The scrape's response is never cached: a gauge's figures are cached already (a few seconds, per gauge).
+        builder.AddGatewayTelemetry((metrics, _) => metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        // The run command's address, unless the operator chose one (ASPNETCORE_URLS, --urls, ASPNETCORE_HTTP_PORTS);
+        // and METRICS_URLS beside it, where /metrics is served without a token.
+        var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } configured ? configured
+            : builder.Configuration["HTTP_PORTS"] is { Length: > 0 } ports
+                ? string.Join(';', ports.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"http://*:{p}"))
+                : DefaultUrl;
+        var metricsUrls = builder.Configuration.Get<TelemetryOptions>()?.MetricsUrls;
+        builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(metricsUrls) ? urls : $"{urls};{metricsUrls.Replace(',', ';')}");
 
         var workerInProcess = builder.Configuration["WORKER_IN_PROCESS"]?.ToLowerInvariant() switch
         {
@@ -40,6 +49,19 @@ public static class GatewayWeb
         };
         if (workerInProcess) services.AddGatewayWorker();
         return builder;
+    }
+
+    /// <summary>
+    /// /metrics for Prometheus: to a bearer token of any role or a signed-in staff member on the gateway's own port; or,
+    /// with METRICS_URLS set, without authentication on those ports only (docs/operating.md).
+    /// </summary>
+    public static IEndpointConventionBuilder MapGatewayMetrics(this WebApplication app)
+    {
+        var settings = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+        var endpoint = app.MapPrometheusScrapingEndpoint(Telemetry.MetricsPath);
+        return settings.MetricsUris is { Count: > 0 } uris
+            ? endpoint.RequireHost(uris.Select(u => $"*:{u.Port}").ToArray()).AllowAnonymous()
+            : endpoint.RequireAuthorization(AdminPolicies.View);
     }
 
     public static WebApplication UseGatewayWeb(this WebApplication app)

@@ -64,7 +64,7 @@ public sealed class FinishUnhandledMessages(NpgsqlDataSource db, InboundPipeline
         {
             var answer = await pipeline.HandleAsync(m.Message, ct);
             if (!answer.Duplicate)
-                log.LogWarning("Inbound {Id} from {From} was stored but not handled; handled now, reply not sent", m.Id, Phone.Mask(m.FromPhone));
+                log.FinishedLate(m.Id, m.FromPhone);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gateway.Data;
 using Gateway.Phones;
 using Gateway.Subscriptions;
@@ -28,7 +29,9 @@ public sealed class InboundChanges(ChangeConsent consent, OpenSupportRequest sup
     {
         if (decision.SupportRequest is { } request)
             support.Opened(request);
-        log.LogDebug("Inbound {Id} from {From} ({Path}): {Intent}{Fuzzy}, {Replied}", c.InboundId, Phone.Mask(c.Phone), path, decision.Intent,
-            c.Parsed.Fuzzy ? " (one typo)" : "", decision.Reply is null ? "no reply" : "replied");
+        InboundTelemetry.Messages.Add(1, new KeyValuePair<string, object?>("intent", decision.Intent),
+            new KeyValuePair<string, object?>("channel", c.Reading.Message.Provider));
+        Activity.Current?.SetTag("inbound.id", c.InboundId).SetTag("inbound.intent", decision.Intent);
+        log.Handled(c, decision, path);
     }
 }

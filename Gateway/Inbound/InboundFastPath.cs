@@ -45,7 +45,7 @@ public sealed class InboundFastPath(NpgsqlDataSource db, SenderCache senders, In
         {
             // Nothing was written. The normal path stores the message on its own first, so it is kept (and shown in
             // the inbox) even if handling it fails again.
-            log.LogError(e, "Inbound {MessageSid} from {From}: handling failed, storing it first", LogSanitiser.Clean(reading.Message.ProviderMessageId), Phone.Mask(sender.Subscriber.Phone));
+            log.FastPathFailed(e, reading.Message, sender.Subscriber.Phone);
             senders.Forget(sender.Subscriber.Phone);
             return null;
         }

@@ -32,11 +32,15 @@ public sealed class InboundPipeline(NpgsqlDataSource db, InboundReader reader, R
 {
     public async Task<InboundAnswer> HandleAsync(InboundMessage message, CancellationToken ct)
     {
+        // The root of the message's trace: what it queues carries it on (Delivery's trace_parent).
+        using var activity = InboundTelemetry.Source.StartActivity("inbound message");
+        activity?.SetTag("messaging.system", message.Provider);
+
         // 1. Read.
         var reading = reader.Read(message);
         if (replies.Find(message) is { } answered)
         {
-            log.LogDebug("Duplicate inbound {MessageSid} from {From}, answered as before", LogSanitiser.Clean(message.ProviderMessageId), Phone.Mask(message.From));
+            log.DuplicateAnswered(message);
             return answered;
         }
 

@@ -24,6 +24,7 @@ public sealed class HandleUssd(UssdMenu menu, UssdSessions sessions, UssdActions
 
     public async Task<UssdReply> HandleAsync(UssdRequest request, CancellationToken ct)
     {
+        using var activity = UssdTelemetry.Source.StartActivity("ussd step");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(StepTimeout);
         UssdSnapshot? snapshot = null;
@@ -35,6 +36,8 @@ public sealed class HandleUssd(UssdMenu menu, UssdSessions sessions, UssdActions
         catch (Exception e) when (e is NpgsqlException or TimeoutException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             log.LogError(e, "USSD session {SessionId} from {Phone}: no answer in time", LogSanitiser.Clean(request.SessionId), Phone.Mask(request.Phone));
+            UssdTelemetry.Step("busy");
+            UssdTelemetry.Ended("busy");
             return menu.Busy(snapshot?.Session?.State.Language ?? snapshot?.Facts.Language ?? options.Value.DefaultLanguage);
         }
     }
@@ -48,13 +51,20 @@ public sealed class HandleUssd(UssdMenu menu, UssdSessions sessions, UssdActions
         if (session is not null && session.Phone != request.Phone)
         {
             log.LogWarning("USSD session {SessionId} came from {Phone}, not the number it started with", LogSanitiser.Clean(request.SessionId), Phone.Mask(request.Phone));
+            UssdTelemetry.Step("malformed");
             return menu.Malformed(facts.Language);
         }
-        if (read.Kind == UssdInputKind.Retry) return session!.LastReply;
+        if (read.Kind == UssdInputKind.Retry)
+        {
+            UssdTelemetry.Step("retry");
+            return session!.LastReply;
+        }
         if (read.Kind == UssdInputKind.Malformed || session?.Ended == true)
         {
             log.LogInformation("USSD session {SessionId} from {Phone}: unreadable input history", LogSanitiser.Clean(request.SessionId), Phone.Mask(request.Phone));
             if (session is not null) await sessions.EndAsync(request.SessionId, ct);
+            UssdTelemetry.Step("malformed");
+            UssdTelemetry.Ended("malformed");
             return menu.Malformed(session?.State.Language ?? facts.Language);
         }
 
@@ -88,6 +98,8 @@ public sealed class HandleUssd(UssdMenu menu, UssdSessions sessions, UssdActions
         // After "delete my data" the session row is gone with the rest; writing it again would keep the number.
         if (!erased && !await sessions.SaveAsync(request, session?.InputText, step.State, step.Reply!, ct))
             log.LogInformation("USSD session {SessionId}: a concurrent request for the same step was saved first", LogSanitiser.Clean(request.SessionId));
+        UssdTelemetry.Step("screen");
+        if (step.Reply!.End) UssdTelemetry.Ended("menu");
         return step.Reply!;
     }
 }

@@ -1,3 +1,4 @@
+using Gateway.Inbound;
 using Gateway.Hosting;
 using Gateway.Ussd;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ public static class AfricasTalkingEndpoints
 
         app.MapPost(UssdPath, AfricasTalkingUssd.ReceiveAsync)
             .Accepts<IFormCollection>("application/x-www-form-urlencoded")
+            .TimedAsWebhook("africastalking_ussd")
             .AddEndpointFilter<UssdCallbackTokenFilter>()
             .WithRequestSizeLimit(AfricasTalkingUssd.MaxRequestBytes);
     }

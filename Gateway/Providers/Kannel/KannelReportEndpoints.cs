@@ -1,3 +1,4 @@
+using Gateway.Inbound;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Gateway.Delivery;
@@ -19,6 +20,7 @@ public static partial class KannelReportEndpoints
 {
     public static void MapKannel(this IEndpointRouteBuilder app) =>
         app.MapGet(KannelSmsProvider.ReportPath, ReceiveReport)
+            .TimedAsWebhook("kannel_report")
             .AddEndpointFilter<KannelCallbackTokenFilter>()
             .ProducesProblem(StatusCodes.Status403Forbidden);
 

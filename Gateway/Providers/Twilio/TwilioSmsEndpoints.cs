@@ -26,6 +26,7 @@ public static class TwilioSmsEndpoints
     public static void MapTwilioSms(this IEndpointRouteBuilder app)
     {
         app.MapPost(Path, ReceiveSms)
+            .TimedAsWebhook("twilio_sms")
             .WithRequestSizeLimit(MaxRequestBytes)
             .AddEndpointFilter<TwilioSignatureFilter>()
             .DisableAntiforgery();   // Twilio authenticates by signature; it cannot send antiforgery tokens

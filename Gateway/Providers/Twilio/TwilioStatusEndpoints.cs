@@ -1,3 +1,4 @@
+using Gateway.Inbound;
 using Gateway.Delivery;
 using Gateway.Hosting;
 
@@ -16,6 +17,7 @@ public static class TwilioStatusEndpoints
 {
     public static void MapTwilioStatus(this IEndpointRouteBuilder app) =>
         app.MapPost(TwilioSmsProvider.StatusPath, ReceiveStatus)
+            .TimedAsWebhook("twilio_status")
             .AddEndpointFilter<TwilioSignatureFilter>()
             .WithRequestSizeLimit(16 * 1024)
             .DisableAntiforgery();

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using Gateway.Broadcasts;
+using Gateway.Delivery;
+using Gateway.Inbound;
+using Gateway.Support;
+using Gateway.Ussd;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Gateway.Hosting;
+
+/// <summary>Where metrics and traces go (docs/operating.md). Keys are the environment variable names in .env.example.</summary>
+public sealed class TelemetryOptions
+{
+    /// <summary>
+    /// Empty: the web process serves /metrics on its own port, to a bearer token of any role or a signed-in staff member.
+    /// Set (e.g. http://10.0.0.5:9464): /metrics is served there without authentication, and only there (the web process
+    /// adds it to the addresses it listens on; the worker starts a listener on it). Bind it to an internal interface.
+    /// </summary>
+    [ConfigurationKeyName("METRICS_URLS")]
+    public string? MetricsUrls { get; set; }
+
+    /// <summary>The standard OpenTelemetry variable: when set, traces (and metrics) are also pushed there over OTLP.
+    /// The other OTEL_* variables (OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME, …) apply as usual.</summary>
+    [ConfigurationKeyName("OTEL_EXPORTER_OTLP_ENDPOINT")]
+    public string? OtlpEndpoint { get; set; }
+
+    public IReadOnlyList<Uri> MetricsUris => (MetricsUrls ?? "")
+        .Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(u => new Uri(u)).ToList();
+}
+
+public sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TelemetryOptions o)
+    {
+        var errors = new List<string>();
+        foreach (var url in (o.MetricsUrls ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != "http" || uri.IsDefaultPort || uri.AbsolutePath != "/")
+                errors.Add($"METRICS_URLS: '{url}' must be http://<internal address>:<port> with an explicit port and no path, e.g. http://10.0.0.5:9464");
+        }
+        if (!string.IsNullOrWhiteSpace(o.OtlpEndpoint) && (!Uri.TryCreate(o.OtlpEndpoint, UriKind.Absolute, out var otlp) || otlp.Scheme is not ("http" or "https")))
+            errors.Add($"OTEL_EXPORTER_OTLP_ENDPOINT: '{o.OtlpEndpoint}' must be an http(s) URL, e.g. http://otel-collector:4317");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+/// <summary>
+/// Metrics and traces with System.Diagnostics: one Meter and one ActivitySource per slice (Inbound, Delivery, Broadcasts,
+/// Ussd, Support, Jobs), collected by OpenTelemetry. Metrics are exported for Prometheus (the web process: /metrics;
+/// the worker: a listener on METRICS_URLS); traces and metrics go over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+/// </summary>
+public static class Telemetry
+{
+    public static readonly string[] Meters =
+        [InboundTelemetry.Name, DeliveryTelemetry.Name, BroadcastTelemetry.Name, UssdTelemetry.Name, SupportTelemetry.Name];
+
+    public static readonly string[] Sources =
+        [InboundTelemetry.Name, DeliveryTelemetry.Name, BroadcastTelemetry.Name, UssdTelemetry.Name, JobTracing.Name];
+
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>Both processes: the meters, the sources, the gauges that read the database, and OTLP when asked for.
+    /// <paramref name="prometheus"/> adds the process's Prometheus exporter.</summary>
+    public static IHostApplicationBuilder AddGatewayTelemetry(this IHostApplicationBuilder builder, Action<MeterProviderBuilder, TelemetryOptions> prometheus)
+    {
+        builder.Services.AddValidatedOptions<TelemetryOptions, TelemetryOptionsValidator>();
+        builder.Services.AddSingleton<QueueGauges>();
+        builder.Services.AddSingleton<SupportTelemetry>();
+        builder.Services.AddHostedService<GaugesOn>();
+
+        // Read before the options exist (the exporters are chosen now); the validator reports a bad value at start-up.
+        var settings = builder.Configuration.Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var otlp = Uri.TryCreate(settings.OtlpEndpoint, UriKind.Absolute, out _);
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } service ? service : builder.Environment.ApplicationName))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(Meters);
+                if (new TelemetryOptionsValidator().Validate(null, settings).Succeeded)
+                    prometheus(metrics, settings);
+                if (otlp) metrics.AddOtlpExporter();
+            });
+        // Without an exporter nothing would read the spans: the activities are then made only for other listeners.
+        if (otlp)
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(Sources).AddOtlpExporter());
+        return builder;
+    }
+
+    /// <summary>The worker process: a Prometheus listener on the first METRICS_URLS address, when one is set.</summary>
+    public static void ListenerOnMetricsUrl(MeterProviderBuilder metrics, TelemetryOptions settings)
+    {
+        if (settings.MetricsUris.FirstOrDefault() is not { } uri) return;
+        metrics.AddPrometheusHttpListener(o =>
+        {
+            o.Host = uri.Host;
+            o.Port = uri.Port;
+            o.ScrapeEndpointPath = MetricsPath;
+        });
+    }
+
+    /// <summary>Creates the gauges as the host starts: resolving them registers them (they read the database when scraped).</summary>
+    private sealed class GaugesOn : IHostedService
+    {
+        public GaugesOn(QueueGauges queue, SupportTelemetry support)
+        {
+            ArgumentNullException.ThrowIfNull(queue);
+            ArgumentNullException.ThrowIfNull(support);
+        }
+
+        public Task StartAsync(CancellationToken ct) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Hangfire jobs in traces: a job created while an activity runs carries its W3C traceparent as the job parameter
+/// "traceparent", and runs (in whichever worker takes it) inside an activity of the Jobs source continuing that trace.
+/// </summary>
+public sealed class JobTracing : Hangfire.Client.IClientFilter, Hangfire.Server.IServerFilter
+{
+    public const string Name = "Gateway.Jobs";
+    public const string Parameter = "traceparent";
+    private const string ActivityItem = "gateway.activity";
+
+    public static readonly ActivitySource Source = new(Name);
+
+    public static readonly JobTracing Instance = new();
+
+    private static readonly Lock Gate = new();
+
+    /// <summary>Hangfire's filters are process-wide: added once, however many hosts configure Hangfire (the tests).</summary>
+    public static void AddOnce()
+    {
+        lock (Gate)
+        {
+            if (!Hangfire.GlobalJobFilters.Filters.Any(f => f.Instance is JobTracing))
+                Hangfire.GlobalJobFilters.Filters.Add(Instance);
+        }
+    }
+
+    public void OnCreating(Hangfire.Client.CreatingContext context)
+    {
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } id })
+            context.SetJobParameter(Parameter, id);
+    }
+
+    public void OnCreated(Hangfire.Client.CreatedContext context) { }
+
+    public void OnPerforming(Hangfire.Server.PerformingContext context)
+    {
+        var parent = context.GetJobParameter<string>(Parameter);
+        var job = context.BackgroundJob.Job;
+        var activity = Source.StartActivity($"job {job.Type.Name}.{job.Method.Name}", ActivityKind.Consumer, DeliveryTelemetry.ParentOf(parent));
+        activity?.SetTag("hangfire.job_id", context.BackgroundJob.Id);
+        if (activity is not null) context.Items[ActivityItem] = activity;
+    }
+
+    public void OnPerformed(Hangfire.Server.PerformedContext context)
+    {
+        if (context.Items.TryGetValue(ActivityItem, out var item) && item is Activity activity)
+        {
+            if (context.Exception is { } e) activity.SetStatus(ActivityStatusCode.Error, e.Message);
+            activity.Dispose();
+        }
+    }
+}
