@@ -21,6 +21,11 @@ public static class DeliveryTelemetry
     public static readonly Counter<long> Messages = Meter.CreateCounter<long>("gateway.outbound.messages", "{message}",
         "Outbound messages as the dispatcher records them, by status and priority");
 
+    /// <summary>gateway_delivery_reports_total{status}: delivery reports applied to their message, by the status they left it in
+    /// (delivered, undelivered, failed; queued when the message is sent again).</summary>
+    public static readonly Counter<long> Reports = Meter.CreateCounter<long>("gateway.delivery_reports", "{report}",
+        "Delivery reports applied, by the message's new status");
+
     /// <summary>gateway_provider_duration_seconds{provider}: one hand-off, request to answer.</summary>
     public static readonly Histogram<double> ProviderDuration = Meter.CreateHistogram("gateway.provider.duration", "s",
         "Time the provider takes to take one message, by provider", advice: new InstrumentAdvice<double>

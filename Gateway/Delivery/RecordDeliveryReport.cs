@@ -133,6 +133,7 @@ public sealed class RecordDeliveryReport(NpgsqlDataSource db, Subscribers subscr
                 Phone = row.Recipient, Problem = Dispatcher.ProblemName(report.NumberProblem), report.ErrorCode, Now = now,
             }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
+        DeliveryTelemetry.Reports.Add(1, new KeyValuePair<string, object?>("status", status));
 
         if (report.Problem == ReportProblem.RecipientOptedOut)
             await subscribers.RecordCarrierOptOutAsync(row.Recipient, $"carrier {report.ErrorCode}".Trim(), ct);
