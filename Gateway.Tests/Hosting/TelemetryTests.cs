@@ -125,6 +125,39 @@ public sealed partial class TelemetryTests(TelemetryTests.App app) : IClassFixtu
     }
 
     [Fact]
+    public async Task AJobCreatedByARequest_CarriesItsTraceparent()
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Microsoft.AspNetCore" || source.Name.StartsWith("Gateway.", StringComparison.Ordinal),
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var region = Broadcasting.NewRegion();
+        await Broadcasting.SeedAsync(app, region, new Resident(Broadcasting.NewPhone()));
+        var id = await Broadcasting.CreateAsync(app, new
+        {
+            title = "Water notice",
+            content = new { zh = "明天上午停水。", en = "No water tomorrow morning." },
+            audience = new { topics = new[] { "notices" }, regions = new[] { region } },
+        });
+        var traceId = ActivityTraceId.CreateRandom();
+
+        // The approver's client sends its own trace: the approval, and the fan-out job it creates, continue it.
+        var approve = new HttpRequestMessage(HttpMethod.Post, $"/api/broadcasts/{id}/approve");
+        approve.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+        Assert.Equal(HttpStatusCode.OK, (await app.AdminClient(BroadcastApp.ApproverToken).SendAsync(approve)).StatusCode);
+
+        var storage = app.Services.GetRequiredService<Hangfire.JobStorage>();
+        var job = storage.GetMonitoringApi().EnqueuedJobs("bulk", 0, 1000)
+            .Last(j => j.Value.Job.Method.Name == nameof(Gateway.Broadcasts.FanOutBroadcast.StartAsync) && Equals(j.Value.Job.Args[0], id));
+        using var connection = storage.GetConnection();
+        var traceParent = connection.GetJobParameter(job.Key, Gateway.Hosting.JobTracing.Parameter);
+        Assert.NotNull(traceParent);
+        Assert.Equal(traceId.ToString(), traceParent.Trim('"').Split('-')[1]);
+    }
+
+    [Fact]
     public async Task OneInboundSms_IsOneTrace_FromTheWebhook_ToTheProviderCall()
     {
         var stopped = new ConcurrentBag<Activity>();

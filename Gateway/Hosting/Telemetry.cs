@@ -64,6 +64,9 @@ public static class Telemetry
 
     public const string MetricsPath = "/metrics";
 
+    /// <summary>ASP.NET Core's own requests: the root of a webhook's or an API call's trace, continuing a caller's traceparent header.</summary>
+    public const string AspNetCoreSource = "Microsoft.AspNetCore";
+
     /// <summary>Both processes: the meters, the sources, the gauges that read the database, and OTLP when asked for.
     /// <paramref name="prometheus"/> adds the process's Prometheus exporter.</summary>
     public static IHostApplicationBuilder AddGatewayTelemetry(this IHostApplicationBuilder builder, Action<MeterProviderBuilder, TelemetryOptions> prometheus)
@@ -87,7 +90,7 @@ public static class Telemetry
             });
         // Without an exporter nothing would read the spans: the activities are then made only for other listeners.
         if (otlp)
-            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(Sources).AddOtlpExporter());
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(Sources).AddSource(AspNetCoreSource).AddOtlpExporter());
         return builder;
     }
 
