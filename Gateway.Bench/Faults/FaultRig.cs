@@ -38,12 +38,18 @@ public sealed class FaultRig : IAsyncDisposable
     /// <summary>The current scenario's database.</summary>
     public string Database { get; private set; } = "";
 
+    /// <summary>The current scenario's INBOUND_SPOOL_PATH, shared by its web processes (a restarted one takes over a
+    /// killed one's file) and by no other scenario (a spool is replayed into the database of whoever takes it).</summary>
+    public string SpoolPath { get; private set; } = "";
+
     public static async Task<FaultRig> StartAsync() => new(await BenchDatabase.StartAsync(), FakeTwilio.Start());
 
     /// <summary>A fresh, migrated database for the next scenario, and a provider that has seen nothing yet.</summary>
     public async Task BeginAsync(string scenario, TimeSpan providerLatency)
     {
         Database = await Postgres.CreateMigratedAsync($"fault_{scenario.Replace('-', '_')}");
+        SpoolPath = Path.Combine(Path.GetTempPath(), $"gateway-fault-spool-{Environment.ProcessId}-{scenario}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(SpoolPath);
         Provider.Clear();
         Provider.Latency = providerLatency;
     }
@@ -54,6 +60,8 @@ public sealed class FaultRig : IAsyncDisposable
         foreach (var process in _processes) await process.DisposeAsync();
         _processes.Clear();
         NpgsqlConnection.ClearAllPools();
+        if (SpoolPath.Length > 0)
+            try { Directory.Delete(SpoolPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>Settings every gateway process gets: Twilio through the fake, the scenario's database, its rate.</summary>
@@ -91,19 +99,21 @@ public sealed class FaultRig : IAsyncDisposable
     }
 
     /// <summary>The web process (webhooks, admin API; no worker inside) and a client for it, ready once /health/ready says so.</summary>
-    public async Task<(GatewayBinary Process, HttpClient Client, string BaseUrl)> StartWebAsync(int rate)
+    /// <param name="port">The port of a web process started before (a restart after a kill); by default a free one.</param>
+    /// <param name="ready">false: ready once it answers /health/live (the database may be down).</param>
+    public async Task<(GatewayBinary Process, HttpClient Client, string BaseUrl)> StartWebAsync(int rate, int? port = null, bool ready = true)
     {
-        var port = FreePort();
-        var baseUrl = $"http://127.0.0.1:{port}";
+        var baseUrl = $"http://127.0.0.1:{port ?? FreePort()}";
         var settings = Settings(rate, 64, FakeTwilio.AccountSid, baseUrl);
         settings["ASPNETCORE_URLS"] = baseUrl;
         settings["WORKER_IN_PROCESS"] = "false";
+        settings["INBOUND_SPOOL_PATH"] = SpoolPath;
         var web = GatewayBinary.Start("Gateway", settings);
         _processes.Add(web);
         var client = new HttpClient { BaseAddress = new Uri(baseUrl) };
         await WaitForAsync(async () =>
         {
-            try { return (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK; }
+            try { return (await client.GetAsync(ready ? "/health/ready" : "/health/live")).StatusCode == HttpStatusCode.OK; }
             catch (HttpRequestException) { return false; }
         }, TimeSpan.FromSeconds(60), "the web process to be ready", web);
         return (web, client, baseUrl);

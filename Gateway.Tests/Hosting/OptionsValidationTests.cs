@@ -45,6 +45,7 @@ public sealed class OptionsValidationTests
         new("negative rate", new() { ["SMS_RATE_PER_SECOND"] = "-1" }, "SMS_RATE_PER_SECOND: -1 must be between 0"),
         new("quiet hours not HH:mm-HH:mm", new() { ["QUIET_HOURS"] = "9pm-8am" }, "QUIET_HOURS: '9pm-8am' must be a local time window HH:mm-HH:mm"),
         new("quiet hours leaving no hour to send at", new() { ["QUIET_HOURS"] = "00:00-23:59" }, "QUIET_HOURS: '00:00-23:59' must leave at least one whole hour"),
+        new("spool folder that cannot be made", new() { ["INBOUND_SPOOL_PATH"] = "/dev/null/spool" }, "INBOUND_SPOOL_PATH: folder '/dev/null/spool' cannot be written"),
         new("two bad settings at once", new() { ["TIME_ZONE"] = "Nowhere/Land", ["DEFAULT_LANGUAGE"] = "fr" }, "DEFAULT_LANGUAGE: 'fr'"),
         new("bad settings of two kinds at once", new() { ["TIME_ZONE"] = "Nowhere/Land", ["USSD_CALLBACK_TOKEN"] = "" }, "  - USSD_CALLBACK_TOKEN: required"),
     };

@@ -24,7 +24,10 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>09:00 on Monday 2 March 2026 in Asia/Shanghai: inside every allowed sending window.</summary>
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.FromHours(8)).ToUniversalTime());
 
-    public string ConnectionString { get; private set; } = "";
+    public string ConnectionString { get; protected set; } = "";
+
+    /// <summary>This app's INBOUND_SPOOL_PATH: a folder of its own (shared with <see cref="AnotherProcess"/>), deleted with it.</summary>
+    public string SpoolPath { get; } = Path.Combine(Path.GetTempPath(), $"gateway-spool-{Environment.ProcessId}-{Guid.NewGuid():N}");
 
     /// <summary>Settings as environment-style keys; subclasses add or override entries.</summary>
     protected virtual void Configure(Dictionary<string, string?> settings) { }
@@ -42,6 +45,7 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
         Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
         await DisposeAsync();
+        try { Directory.Delete(SpoolPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -54,6 +58,7 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["PUBLIC_BASE_URL"] = PublicBaseUrl,
             ["USSD_CALLBACK_TOKEN"] = UssdCallbackToken,
             ["WORKER_IN_PROCESS"] = "false",
+            ["INBOUND_SPOOL_PATH"] = SpoolPath,
             // Paced sends wait for their slot on the clock; on the fake clock that wait would never end.
             // Pacing is tested on the real clock (Delivery/PacingTests).
             ["SMS_RATE_PER_SECOND"] = "0",

@@ -104,12 +104,15 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     // The pass's lease row is written in the same statement, and only if it claimed a row to send, with the hand-off
     // mark after the first @Handed rows: unpaced every message goes at once (all of them); paced, the first slots'
     // worth, so the first messages need no round trip of their own before their slots.
-    private const string ClaimSql = """
+    // Nothing is claimed while a web process may keep residents' messages the database has not seen (its spool,
+    // Inbound/InboundSpoolHold.cs): a STOP waiting there must stop the broadcast this pass would send.
+    private const string ClaimSql = $"""
         WITH pass AS (SELECT nextval('dispatch_pass_ids') AS id),
         due AS (
             SELECT id
               FROM outbound_messages
              WHERE status = 'queued' AND not_before <= @Now
+               AND {Inbound.InboundSpoolHold.NoneWaitingSql}
              ORDER BY priority, not_before, id
              LIMIT @Limit
                FOR UPDATE SKIP LOCKED),

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Gateway.Admin;
+using Gateway.Inbound;
 using Gateway.Shell;
 using Gateway.Ussd;
 using Microsoft.AspNetCore.Http.Json;
@@ -22,6 +23,7 @@ public static class GatewayWeb
         services.AddValidatedOptions<ApiTokenOptions, ApiTokenOptionsValidator>();
         services.AddAdminAuth();
         services.AddUssdCallback();
+        services.AddInboundSpool();
         services.AddConsole();
         services.AddGatewayHealth();
         services.AddHostedService<WorkerWatch>();

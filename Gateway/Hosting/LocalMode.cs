@@ -40,6 +40,9 @@ public static class LocalMode
             builder.Services.AddHostedService(_ => new LocalPostgresLifetime(pg));
         }
 
+        if (string.IsNullOrWhiteSpace(builder.Configuration["INBOUND_SPOOL_PATH"]))
+            builder.Configuration["INBOUND_SPOOL_PATH"] = Path.Combine(dataRoot, "inbound-spool");
+
         if (string.IsNullOrEmpty(builder.Configuration["ADMIN_API_TOKEN"]))
         {
             var tokenFile = Path.Combine(dataRoot, "admin-token");

@@ -35,7 +35,7 @@ public static class TwilioSmsEndpoints
     /// <summary>Twilio's MessageSid is 34 characters; anything far longer, or with control characters, is not one.</summary>
     public const int MaxMessageSidLength = 64;
 
-    private static async Task<IResult> ReceiveSms(HttpRequest request, InboundPipeline pipeline, IOptions<GatewayOptions> options,
+    private static async Task<IResult> ReceiveSms(HttpRequest request, InboundIntake intake, IOptions<GatewayOptions> options,
         TimeProvider clock, CancellationToken ct)
     {
         // The signature filter has read and checked the form already; this is its cached copy.
@@ -67,7 +67,7 @@ public static class TwilioSmsEndpoints
             ProviderKeyword = optOutType.Length == 0 ? null : optOutType,
         };
 
-        var answer = await pipeline.HandleAsync(message, ct);
+        var answer = await intake.TakeAsync(message, ct);   // the spool when the database is unreachable
         var twiml = new MessagingResponse();
         if (answer.Reply is not null)
             twiml.Message(answer.Reply);

@@ -1,0 +1,61 @@
+using Dapper;
+using Npgsql;
+
+namespace Gateway.Inbound;
+
+/// <summary>
+/// The web processes' word that no resident's message waits outside the database (table inbound_intakes, 0140), which
+/// the dispatcher asks before it claims anything (<see cref="NoneWaitingSql"/>, in Delivery/Dispatcher.cs's claim).
+/// Dispatch waits while any intake
+/// <list type="bullet">
+/// <item>said at its last heartbeat that messages wait in its spool (for at most <see cref="SpooledLimit"/> after that
+/// heartbeat: a process that died with a spool nobody takes over must not stop every broadcast for ever);</item>
+/// <item>last spoke before PostgreSQL (re)started, until it speaks again or <see cref="RestartGrace"/> has passed: on
+/// the database's return the worker may be quicker than the web process, which can only now say what it kept;</item>
+/// <item>has been silent for more than <see cref="SilentAfter"/> (cut off from the database, frozen, or gone) and less
+/// than <see cref="SilentLimit"/>.</item>
+/// </list>
+/// Times are the database's own (now()), so every process's clock agrees.
+/// </summary>
+public static class InboundSpoolHold
+{
+    public static readonly TimeSpan SpooledLimit = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan RestartGrace = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan SilentAfter = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan SilentLimit = TimeSpan.FromSeconds(40);
+
+    // The three cases above, on an inbound_intakes row named i (the intervals are the constants above).
+    private const string HoldsSql = """
+        i.alive_at > now() - interval '10 minutes'
+        AND (i.spooled > 0
+             OR (i.alive_at < pg_postmaster_start_time() AND now() < pg_postmaster_start_time() + interval '30 seconds')
+             OR i.alive_at BETWEEN now() - interval '40 seconds' AND now() - interval '10 seconds')
+        """;
+
+    /// <summary>True when no intake may hold a message the database has not seen; embeddable in a WHERE clause.</summary>
+    public const string NoneWaitingSql = $"NOT EXISTS (SELECT 1 FROM inbound_intakes i WHERE {HoldsSql})";
+
+    private const string WaitingSql = $"SELECT name, alive_at, spooled FROM inbound_intakes i WHERE {HoldsSql} ORDER BY name";
+
+    // Rows of processes gone for a day are cleared by whoever speaks.
+    private const string HeartbeatSql = """
+        WITH gone AS (DELETE FROM inbound_intakes WHERE alive_at < now() - interval '1 day')
+        INSERT INTO inbound_intakes (name, alive_at, spooled) VALUES (@Name, now(), @Spooled)
+        ON CONFLICT (name) DO UPDATE SET alive_at = excluded.alive_at, spooled = excluded.spooled
+        """;
+
+    private const string ForgetSql = "DELETE FROM inbound_intakes WHERE name = @Name";
+
+    public static Task HeartbeatAsync(NpgsqlConnection conn, string name, int spooled, CancellationToken ct) =>
+        conn.ExecuteAsync(new CommandDefinition(HeartbeatSql, new { Name = name, Spooled = spooled }, cancellationToken: ct));
+
+    /// <summary>The intake is gone and nothing of it waits any more (it stopped cleanly, or its spool was replayed by another).</summary>
+    public static Task ForgetAsync(NpgsqlConnection conn, string name, CancellationToken ct) =>
+        conn.ExecuteAsync(new CommandDefinition(ForgetSql, new { Name = name }, cancellationToken: ct));
+
+    /// <summary>The intakes holding dispatch now, for a worker's warning.</summary>
+    public static async Task<IReadOnlyList<WaitingIntake>> WaitingAsync(NpgsqlConnection conn, CancellationToken ct) =>
+        (await conn.QueryAsync<WaitingIntake>(new CommandDefinition(WaitingSql, cancellationToken: ct))).AsList();
+}
+
+public sealed record WaitingIntake(string Name, DateTime AliveAt, int Spooled);

@@ -1,0 +1,178 @@
+using Gateway.Data;
+using Gateway.Hosting;
+using Gateway.Delivery;
+using Gateway.Phones;
+using Gateway.Subscriptions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+
+namespace Gateway.Inbound;
+
+/// <summary>
+/// Replays the spool into the pipeline as soon as the database answers again, and says in inbound_intakes that this
+/// web process is alive and how many messages it still keeps (<see cref="InboundSpoolHold"/>), every second.
+/// <list type="bullet">
+/// <item>At start-up, before the web server takes requests, it takes over the spool files of processes that are gone
+/// (a restart, a <c>kill -9</c>): nothing kept is lost by a restart.</item>
+/// <item>Oldest first, each message as it was received (its original time) into <see cref="InboundPipeline"/>, which
+/// is idempotent on (provider, message id): a message replayed twice (a crash between the two) changes nothing twice.</item>
+/// <item>The reply the provider could not be given inline (it got an empty answer) is queued once, keyed by the message
+/// id, as an <c>opt_out_confirmation</c> when the number is now opted out (the STOP confirmation, the only kind the
+/// dispatcher sends to such a number) and a <c>reply</c> otherwise. A message found already handled (a retry answered
+/// before) queues nothing.</item>
+/// <item>It stops at the first database failure and tries again a second later; a message the pipeline refuses for
+/// another reason is kept aside (<see cref="InboundSpool.KeepFailed"/>), so one bad record cannot hold the rest.</item>
+/// </list>
+/// Its loop runs on the real clock, whatever TimeProvider the app has.
+/// </summary>
+public sealed class InboundSpoolReplay(InboundSpool spool, InboundPipeline pipeline, Subscribers subscribers, Outbox outbox,
+    NpgsqlDataSource db, DatabaseReadiness readiness, ILogger<InboundSpoolReplay> log) : BackgroundService
+{
+    public static readonly TimeSpan Every = TimeSpan.FromSeconds(1);
+
+    private int _replayed;
+
+    public override Task StartAsync(CancellationToken ct)
+    {
+        spool.AdoptOrphans();
+        return base.StartAsync(ct);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await readiness.WaitAsync(stoppingToken);
+        using var timer = new PeriodicTimer(Every, TimeProvider.System);
+        do
+        {
+            await RunOnceAsync(stoppingToken);
+        } while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One round: take over orphaned files, replay what waits, then tell the database how many still wait.</summary>
+    public async Task RunOnceAsync(CancellationToken ct)
+    {
+        try
+        {
+            spool.AdoptOrphans();
+            if (spool.Depth > 0)
+                await ReplayAsync(ct);
+            await using var conn = await db.OpenConnectionAsync(ct);
+            await InboundSpoolHold.HeartbeatAsync(conn, spool.Name, spool.Depth, ct);
+        }
+        catch (Exception e) when (InboundIntake.IsDatabaseUnavailable(e) && !ct.IsCancellationRequested)
+        {
+            log.LogDebug("Inbound spool: database still unreachable ({Error}), {Depth} waiting", e.Message, spool.Depth);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            log.LogError(e, "Inbound spool round failed; trying again in {Seconds} s", Every.TotalSeconds);
+        }
+    }
+
+    private async Task ReplayAsync(CancellationToken ct)
+    {
+        foreach (var file in spool.Files())
+        {
+            while (true)
+            {
+                foreach (var entry in spool.Pending(file))
+                    await ReplayOneAsync(entry, ct);
+                if (await spool.FinishAsync(file)) break;
+            }
+            if (!file.Own)
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                await InboundSpoolHold.ForgetAsync(conn, file.Intake, ct);
+            }
+        }
+        if (_replayed > 0)
+        {
+            log.LogWarning("Inbound spool: {Count} message(s) kept while the database was unreachable are replayed; {Depth} waiting", _replayed, spool.Depth);
+            _replayed = 0;
+        }
+    }
+
+    private async Task ReplayOneAsync(SpoolEntry entry, CancellationToken ct)
+    {
+        if (entry.Message is not { } kept)
+        {
+            spool.KeepFailed(entry, null);
+            spool.MarkReplayed(entry);
+            return;
+        }
+        var message = kept.ToMessage();
+        try
+        {
+            var answer = await pipeline.HandleAsync(message, ct);
+            if (!answer.Duplicate && answer.Reply is { } reply)
+                await QueueReplyAsync(message, reply, ct);
+        }
+        catch (Exception e) when (!InboundIntake.IsDatabaseUnavailable(e) && e is not OperationCanceledException)
+        {
+            spool.KeepFailed(entry, e);
+        }
+        spool.MarkReplayed(entry);
+        _replayed++;
+    }
+
+    private async Task QueueReplyAsync(InboundMessage message, string reply, CancellationToken ct)
+    {
+        var optedOut = await subscribers.FindAsync(message.From, ct) is { IsOptedOut: true };
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await outbox.EnqueueAsync(conn, null, new OutboundMessage(message.From, reply,
+            optedOut ? MessageKinds.OptOutConfirmation : MessageKinds.Reply, MessagePriority.Critical)
+        {
+            DedupeKey = $"spooled-reply:{message.Provider}:{message.ProviderMessageId}",
+        }, ct);
+        log.LogInformation("Inbound spool: reply to {MessageSid} from {From} queued", LogSanitiser.Clean(message.ProviderMessageId), Phone.Mask(message.From));
+    }
+
+    public override async Task StopAsync(CancellationToken ct)
+    {
+        await base.StopAsync(ct);
+        if (!readiness.IsReady) return;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            await using var conn = await db.OpenConnectionAsync(timeout.Token);
+            if (spool.Depth == 0)
+                await InboundSpoolHold.ForgetAsync(conn, spool.Name, timeout.Token);
+            else
+                await InboundSpoolHold.HeartbeatAsync(conn, spool.Name, spool.Depth, timeout.Token);
+        }
+        catch (Exception e) when (InboundIntake.IsDatabaseUnavailable(e) || e is OperationCanceledException)
+        {
+            log.LogDebug("Inbound spool: could not say goodbye ({Error})", e.Message);
+        }
+    }
+}
+
+/// <summary>/health/ready's <c>inbound_spool</c> entry: how many messages wait in this process's spool (degraded, still 200, when any).</summary>
+public sealed class InboundSpoolHealthCheck(InboundSpool spool) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct)
+    {
+        var depth = spool.Depth;
+        var data = new Dictionary<string, object> { ["depth"] = depth };
+        return Task.FromResult(depth == 0
+            ? HealthCheckResult.Healthy("no message waiting in the spool", data)
+            : HealthCheckResult.Degraded($"{depth} message(s) taken while the database was unreachable wait in {spool.Folder}, replayed when it answers", data: data));
+    }
+}
+
+public static class InboundSpoolServices
+{
+    /// <summary>The web process's intake and spool (INBOUND_SPOOL_PATH). Workers take no inbound messages.</summary>
+    public static IServiceCollection AddInboundSpool(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<InboundSpoolOptions, InboundSpoolOptionsValidator>();
+        services.AddSingleton<InboundSpool>();
+        services.AddSingleton<InboundIntake>();
+        services.AddSingleton<InboundSpoolReplay>();
+        services.AddHostedService(sp => sp.GetRequiredService<InboundSpoolReplay>());
+        services.AddExceptionHandler<SpoolUnavailableHandler>();
+        services.AddHealthChecks().AddCheck<InboundSpoolHealthCheck>("inbound_spool", tags: ["ready"]);
+        return services;
+    }
+}
