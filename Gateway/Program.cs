@@ -10,6 +10,7 @@ using Gateway.Providers.Twilio;
 using Gateway.Shell;
 using Gateway.Staff;
 using Gateway.Subscriptions;
+using Gateway.Support;
 
 try
 {
@@ -30,6 +31,7 @@ try
     app.MapAdminApi();           // officials and counsellors
     app.MapStaffApi();           // admins manage staff
     app.MapAuditApi();           // admins read the audit log
+    app.MapSupport();            // counsellors' conversations
     app.MapBroadcasts();         // officials schedule broadcasts
     app.MapImports();            // officials bring residents in from lists
     app.MapImportUpload();       // the console's upload of a list, streamed

@@ -4,7 +4,6 @@ using Gateway.Inbound;
 using Gateway.Lessons;
 using Gateway.Phones;
 using Gateway.Subscriptions;
-using Gateway.Support;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -33,10 +32,6 @@ public static class AdminEndpoints
 
         var edit = api.MapGroup("").RequireAuthorization(AdminPolicies.Edit);
         edit.MapPost("/subscribers/{phone}/enrolments", EnrolInCourse).WithRequestSizeLimit(16 * 1024);
-
-        var counsel = api.MapGroup("/support").RequireAuthorization(AdminPolicies.Counsel);
-        counsel.MapGet("/requests", ListSupportRequests);
-        counsel.MapPost("/requests/{id:long}/close", CloseSupportRequest);
     }
 
     // ---- Subscribers ------------------------------------------------------------------------------------------
@@ -153,16 +148,18 @@ public static class AdminEndpoints
     {
         if (limit is < 1 or > Inbound.ListInbox.MaxPage)
             return Results.Problem(statusCode: 400, detail: $"limit: must be between 1 and {Inbound.ListInbox.MaxPage}");
-        var messages = await list.HandleAsync(unhandled ?? false, before, limit ?? DefaultPage, http.User.Caller().Regions.Regions, ct);
+        // The messages a person should look at, unless they ask for every message.
+        var caller = http.User.Caller();
+        var messages = await list.HandleAsync(unhandled ?? true, before, limit ?? DefaultPage, caller.Regions.Regions, caller.SeesCounselling, ct);
         var next = messages.Count == (limit ?? DefaultPage)
-            ? $"/api/inbox?unhandled={(unhandled ?? false ? "true" : "false")}&limit={limit ?? DefaultPage}&before={messages[^1].Id}"
+            ? $"/api/inbox?unhandled={(unhandled ?? true ? "true" : "false")}&limit={limit ?? DefaultPage}&before={messages[^1].Id}"
             : null;
         return Results.Ok(new
         {
             messages = messages.Select(m => new
             {
                 id = m.Id,
-                phone = m.Phone,
+                phone = caller.SeesFullNumbers ? m.Phone : Phone.Mask(m.Phone),
                 body = m.Body,
                 receivedAt = m.ReceivedAt,
                 intent = m.Intent,
@@ -180,37 +177,6 @@ public static class AdminEndpoints
         await mark.HandleAsync(id, AuditActor.Of(http), http.User.Caller().Regions, ct) is { } marked
             ? TypedResults.Ok(new InboxHandledResponse(marked.Id, marked.By, TimeZoneInfo.ConvertTime(marked.At, options.Value.CityTimeZone)))
             : TypedResults.Problem(statusCode: 404, detail: $"id: no message {id} in your inbox");
-
-    // ---- Support (counsellors) --------------------------------------------------------------------------------
-
-    private static async Task<IResult> ListSupportRequests(string? status, int? limit, ListSupportRequests list, CancellationToken ct)
-    {
-        status ??= "open";
-        if (!Support.ListSupportRequests.Statuses.Contains(status))
-            return Results.Problem(statusCode: 400, detail: $"status: must be one of {string.Join(", ", Support.ListSupportRequests.Statuses)}");
-        if (limit is < 1 or > 500)
-            return Results.Problem(statusCode: 400, detail: "limit: must be between 1 and 500");
-        var requests = await list.HandleAsync(status, limit ?? 100, ct);
-        return Results.Ok(requests.Select(r => new
-        {
-            id = r.Id,
-            phone = r.Phone,
-            priority = r.Priority,
-            reason = r.Reason,
-            channel = r.Channel,
-            status = r.Status,
-            language = r.Language,
-            message = r.Message,
-            createdAt = r.CreatedAt,
-            closedAt = r.ClosedAt,
-            closedBy = r.ClosedBy,
-        }));
-    }
-
-    private static async Task<IResult> CloseSupportRequest(long id, CloseSupportRequest close, HttpContext http, CancellationToken ct) =>
-        await close.HandleAsync(id, http.User.Caller().Name, ct)
-            ? Results.NoContent()
-            : Results.Problem(statusCode: 404, detail: $"id: no support request {id}");
 
     // ---- Helpers ----------------------------------------------------------------------------------------------
 

@@ -22,6 +22,14 @@ public sealed record Caller(string Name, CallerKind Kind, IReadOnlyList<string> 
 
     public bool IsInRole(string role) => Roles.Contains(role);
 
+    /// <summary>Counsellors and admins: the only ones who read what residents say to a counsellor (support requests'
+    /// first messages, conversations).</summary>
+    public bool SeesCounselling => IsInRole(Admin.Roles.Admin) || IsInRole(Admin.Roles.Counsellor);
+
+    /// <summary>A counsellor (who is not also an admin) never sees a resident's full number, anywhere: counselling is
+    /// anonymous to the counsellor. Only an admin may reveal a conversation's number, with a reason (audited).</summary>
+    public bool SeesFullNumbers => IsInRole(Admin.Roles.Admin) || !IsInRole(Admin.Roles.Counsellor);
+
     public static Caller From(ClaimsPrincipal user)
     {
         var roles = user.FindAll(ClaimTypes.Role).Select(c => c.Value).Distinct().ToList();

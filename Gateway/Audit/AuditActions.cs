@@ -32,6 +32,14 @@ public static class AuditActions
     /// <summary>A resident's full number shown in the console.</summary>
     public const string NumberShown = "resident.number_shown";
     public const string InboxMarkedHandled = "inbox.marked_handled";
+    public const string ConversationClaimed = "conversation.claimed";
+    /// <summary>A counsellor's reply queued (detail: its segments; never the text).</summary>
+    public const string ConversationReplied = "conversation.replied";
+    public const string ConversationNoteAdded = "conversation.note_added";
+    /// <summary>Closed by a person or by the gateway (detail: the outcome).</summary>
+    public const string ConversationClosed = "conversation.closed";
+    /// <summary>An admin revealed a conversation's full number (detail: the reason given).</summary>
+    public const string ConversationNumberShown = "conversation.number_shown";
 
     /// <summary>Every action this build records (the Audit page's texts are checked against it).</summary>
     public static readonly string[] All =
@@ -40,5 +48,6 @@ public static class AuditActions
         SubscribersImported, ImportDiscarded, SubscribersExported, ConsentExported,
         BroadcastCreated, BroadcastApproved, BroadcastOverBudget, BroadcastRejected, BroadcastCanceled, ReportExported, UnreachedExported,
         NumberShown, InboxMarkedHandled,
+        ConversationClaimed, ConversationReplied, ConversationNoteAdded, ConversationClosed, ConversationNumberShown,
     ];
 }

@@ -29,7 +29,7 @@ public sealed class RawTableDashboardSource(NpgsqlDataSource db) : IDashboardSou
                   FROM subscribers WHERE status = 'opted_out' AND opted_out_at >= @From AND opted_out_at < @To) residents
          GROUP BY 1;
 
-        SELECT priority, count(*) AS waiting FROM support_requests WHERE status = 'open' GROUP BY 1;
+        SELECT priority, count(*) AS waiting FROM support_requests WHERE status = 'open' AND claimed_by IS NULL GROUP BY 1;
         """;
 
     public async Task<DashboardRows> ReadAsync(DashboardPeriod period, CancellationToken ct)

@@ -38,7 +38,7 @@ public sealed class TalliedDashboardSource(NpgsqlDataSource db) : IDashboardSour
          GROUP BY 1
         HAVING sum(joined) <> 0 OR sum(opted_out) <> 0;
 
-        SELECT priority, count(*) AS waiting FROM support_requests WHERE status = 'open' GROUP BY 1;
+        SELECT priority, count(*) AS waiting FROM support_requests WHERE status = 'open' AND claimed_by IS NULL GROUP BY 1;
         """;
 
     public async Task<DashboardRows> ReadAsync(DashboardPeriod period, CancellationToken ct)

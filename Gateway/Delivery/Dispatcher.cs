@@ -99,6 +99,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
             ExpiresAt);
     }
 
+    // Bulk messages to a number on hold (a counselling conversation: Outbox.HoldBulkAsync) are skipped, not claimed.
     // Opt-out and bad numbers are checked here, at claim time, not when the row was queued: a STOP that arrives
     // while a broadcast waits still stops it. The one confirmation of an opt-out is the exception.
     // The pass's lease row is written in the same statement, and only if it claimed a row to send, with the hand-off
@@ -113,6 +114,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
               FROM outbound_messages
              WHERE status = 'queued' AND not_before <= @Now
                AND {Inbound.InboundSpoolHold.NoneWaitingSql}
+               AND (priority < 2 OR NOT EXISTS (SELECT 1 FROM bulk_holds h WHERE h.phone = recipient AND h.held_until > @Now))
              ORDER BY priority, not_before, id
              LIMIT @Limit
                FOR UPDATE SKIP LOCKED),

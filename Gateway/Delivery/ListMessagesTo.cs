@@ -23,16 +23,19 @@ public sealed class ListMessagesTo(NpgsqlDataSource db)
                   ORDER BY not_before DESC LIMIT @Limit)
                 UNION ALL
                 (SELECT id, body, kind, status, error_code, created_at, sent_at, status_at, broadcast_id FROM outbound_messages
-                  WHERE recipient = @Phone AND priority = 0
+                  WHERE recipient = @Phone AND priority = 0 AND NOT (kind = ANY(@HiddenKinds))
                   ORDER BY created_at DESC LIMIT @Limit)) messages
          ORDER BY created_at DESC, id DESC
          LIMIT @Limit
         """;
 
-    public async Task<IReadOnlyList<ResidentDelivery>> HandleAsync(long subscriberId, string phone, int limit, CancellationToken ct)
+    /// <param name="hiddenKinds">Kinds of critical messages the reader may not see (a counsellor's messages, for anyone but
+    /// counsellors and admins).</param>
+    public async Task<IReadOnlyList<ResidentDelivery>> HandleAsync(long subscriberId, string phone, int limit, IReadOnlyCollection<string> hiddenKinds,
+        CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         return (await conn.QueryAsync<ResidentDelivery>(new CommandDefinition(SelectSql,
-            new { SubscriberId = subscriberId, Phone = phone, Limit = limit }, cancellationToken: ct))).AsList();
+            new { SubscriberId = subscriberId, Phone = phone, Limit = limit, HiddenKinds = hiddenKinds.ToArray() }, cancellationToken: ct))).AsList();
     }
 }

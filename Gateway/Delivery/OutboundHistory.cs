@@ -12,6 +12,11 @@ public static class OutboundHistory
     /// <summary>The status of the outbound message whose id is <paramref name="messageId"/> (an SQL expression), or NULL.</summary>
     public static string StatusOfSql(string messageId) => $"(SELECT m.status FROM outbound_messages m WHERE m.id = {messageId})";
 
+    /// <summary>A LEFT JOIN LATERAL giving <c>{alias} (body, status)</c> of the outbound message whose id is
+    /// <paramref name="messageId"/> (an SQL expression): a conversation's own messages and what became of them.</summary>
+    public static string BodyAndStatusLateralSql(string messageId, string alias) =>
+        $"LEFT JOIN LATERAL (SELECT om.body, om.status FROM outbound_messages om WHERE om.id = {messageId}) AS {alias} ON true";
+
     /// <summary>True while a message of the broadcast occurrence <paramref name="broadcastId"/> (an SQL expression) may still be sent.</summary>
     public static string AnyUnsettledSql(string broadcastId) =>
         $"EXISTS (SELECT 1 FROM outbound_messages m WHERE m.broadcast_id = {broadcastId} AND m.status IN ('queued', 'sending', 'ambiguous'))";

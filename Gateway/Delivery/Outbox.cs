@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Dapper;
+using Gateway.Data;
 using Gateway.Delivery.Encoding;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -169,7 +170,65 @@ public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions>
     public Task<int> HoldBulkUntilAsync(NpgsqlConnection conn, DateTimeOffset opens, CancellationToken ct) =>
         conn.ExecuteAsync(new CommandDefinition(HoldBulkSql, new { Opens = opens, Now = clock.GetUtcNow() }, cancellationToken: ct));
 
-    private const string DeleteForRecipientSql = "DELETE FROM outbound_messages WHERE recipient = @Phone";
+    // A second hold on the same key (a conversation claimed again after a failure) keeps the earlier start.
+    private const string HoldSql = """
+        INSERT INTO bulk_holds (hold_key, phone, subscriber_id, held_until, created_at)
+             VALUES (@HoldKey, @HoldPhone, @HoldSubscriberId, @HoldUntil, @HoldNow)
+        ON CONFLICT (hold_key) DO UPDATE SET held_until = EXCLUDED.held_until
+        """;
+
+    /// <summary>
+    /// Holds the bulk messages (priority Bulk: broadcasts but urgent ones, tips, scheduled lessons, confirmations of
+    /// imports) of <paramref name="phone"/> until <paramref name="until"/> or <see cref="ReleaseBulkAsync"/>, in the
+    /// caller's transaction: the dispatcher skips them meanwhile, whenever they were queued. Replies, counsellors'
+    /// messages and urgent broadcasts are never held. <paramref name="key"/> names the hold ("support_request:17").
+    /// </summary>
+    public Task HoldBulkAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string key, string phone, long? subscriberId, DateTimeOffset until,
+        CancellationToken ct) =>
+        conn.ExecuteAsync(new CommandDefinition(HoldSql, new
+        {
+            HoldKey = key, HoldPhone = phone, HoldSubscriberId = subscriberId, HoldUntil = until.ToUniversalTime(), HoldNow = clock.GetUtcNow(),
+        }, tx, cancellationToken: ct));
+
+    // The held messages keep the validity they had left when the hold began (a notice held for an hour may still go
+    // for as long as it could then); another hold still on the number keeps them waiting. Then the dispatchers wake.
+    private const string ReleaseSql = """
+        WITH released AS (DELETE FROM bulk_holds WHERE hold_key = @HoldKey RETURNING phone, subscriber_id, created_at),
+        moved AS (
+            UPDATE outbound_messages m
+               SET expires_at = m.expires_at + (@HoldNow - r.created_at)
+              FROM released r
+             WHERE m.subscriber_id = r.subscriber_id AND m.recipient = r.phone AND m.status = 'queued' AND m.priority = 2
+               AND m.not_before <= @HoldNow AND m.expires_at > r.created_at
+               AND NOT EXISTS (SELECT FROM bulk_holds h WHERE h.phone = r.phone AND h.hold_key <> @HoldKey AND h.held_until > @HoldNow)
+            RETURNING m.id)
+        SELECT (SELECT count(*) FROM released)::int AS released, (SELECT count(*) FROM moved)::int AS moved, pg_notify('outbound_messages', '')::text AS notified
+        """;
+
+    /// <summary>Ends the hold <paramref name="key"/> (if any) in the caller's transaction: its messages go now.</summary>
+    public SqlStatement ReleaseBulkStatement(string key) => new(ReleaseSql, new { HoldKey = key, HoldNow = clock.GetUtcNow() });
+
+    /// <summary>Ends the hold <paramref name="key"/> (if any): its messages go now. Returns whether there was one.</summary>
+    public async Task<bool> ReleaseBulkAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string key, CancellationToken ct) =>
+        (await conn.QuerySingleAsync<(int Released, int Moved, string? Notified)>(new CommandDefinition(ReleaseSql,
+            new { HoldKey = key, HoldNow = clock.GetUtcNow() }, tx, cancellationToken: ct))).Released > 0;
+
+    private const string ExpiredHoldsSql = "SELECT hold_key FROM bulk_holds WHERE held_until <= @Now ORDER BY held_until LIMIT 1000";
+
+    /// <summary>Holds past their end: their messages already go (the dispatcher checks the end); ending them also moves
+    /// the messages' validity on. Returns how many were ended.</summary>
+    public async Task<int> ReleaseExpiredHoldsAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        var keys = (await conn.QueryAsync<string>(new CommandDefinition(ExpiredHoldsSql, new { Now = clock.GetUtcNow() }, cancellationToken: ct))).AsList();
+        foreach (var key in keys)
+            await ReleaseBulkAsync(conn, null, key, ct);
+        return keys.Count;
+    }
+
+    private const string DeleteForRecipientSql = """
+        DELETE FROM outbound_messages WHERE recipient = @Phone;
+        DELETE FROM bulk_holds WHERE phone = @Phone
+        """;
 
     /// <summary>"Delete my data": every message queued for or sent to the number. Returns how many rows went.</summary>
     public static Task<int> DeleteForRecipientAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string phone, CancellationToken ct) =>

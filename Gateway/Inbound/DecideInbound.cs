@@ -27,7 +27,7 @@ public sealed class DecideInbound(ConsentIntents consent, TopicIntents topics, L
     /// <summary>The decision, with the reply as sent: when a typo was acted on, the reply first says how it was read.</summary>
     public InboundDecision Decide(InboundContext c)
     {
-        var decision = WhileOptedOut(c);
+        var decision = c.Sender.Conversation is { } conversation ? InConversation(c, conversation) : WhileOptedOut(c);
         return decision.Reply is not null && c.Parsed.Fuzzy
             ? decision with { Reply = ReplyTexts.Sentences(c.Language, ReadAs(c), decision.Reply) }
             : decision;
@@ -42,6 +42,18 @@ public sealed class DecideInbound(ConsentIntents consent, TopicIntents topics, L
             return ByIntent(c) with { Reply = null };
         return new InboundDecision(InboundDecision.NameOf(intent), null);
     }
+
+    /// <summary>
+    /// While a counsellor holds a conversation with the sender, what they send is for the counsellor: no keyword
+    /// handling, no automatic reply, no "not understood". Opt-out words still opt out (and close the conversation);
+    /// crisis words still get the hotlines at once (and flag the conversation).
+    /// </summary>
+    private InboundDecision InConversation(InboundContext c, long conversation) => c.Parsed.Intent switch
+    {
+        Intent.OptOutAll => consent.StopEverything(c) with { Conversation = SupportIntents.Turn(c, conversation, crisis: false, optedOut: true) },
+        Intent.Crisis => support.CrisisInConversation(c, conversation),
+        _ => support.InConversation(c, conversation),
+    };
 
     /// <summary>The route table: which intent class decides each intent.</summary>
     private InboundDecision ByIntent(InboundContext c) => c.Parsed.Intent switch

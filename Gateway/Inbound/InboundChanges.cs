@@ -11,7 +11,7 @@ namespace Gateway.Inbound;
 /// which turns it into SQL. The pipeline sends the statements with the message's own, in one round trip and one
 /// transaction; course changes (never on the fast path) are carried out by Lessons in the same transaction.
 /// </summary>
-public sealed class InboundChanges(ChangeConsent consent, OpenSupportRequest support, ILogger<InboundChanges> log)
+public sealed class InboundChanges(ChangeConsent consent, OpenSupportRequest support, Conversations conversations, ILogger<InboundChanges> log)
 {
     /// <summary>The statements of every change but the course change, in the order they are written.</summary>
     public IReadOnlyList<SqlStatement> Statements(InboundDecision decision)
@@ -20,6 +20,7 @@ public sealed class InboundChanges(ChangeConsent consent, OpenSupportRequest sup
         if (decision.Consent is { } change) statements.Add(consent.Statement(change));
         if (decision.Preferences is { } preferences) statements.Add(SubscriberPreferences.Statement(preferences));
         if (decision.SupportRequest is { } request) statements.Add(support.Statement(request));
+        if (decision.Conversation is { } turn) statements.AddRange(conversations.Statements(turn));
         return statements;
     }
 
@@ -29,6 +30,8 @@ public sealed class InboundChanges(ChangeConsent consent, OpenSupportRequest sup
     {
         if (decision.SupportRequest is { } request)
             support.Opened(request);
+        if (decision.Conversation is { } turn)
+            conversations.Committed(turn);
         InboundTelemetry.Messages.Add(1, new KeyValuePair<string, object?>("intent", decision.Intent),
             new KeyValuePair<string, object?>("channel", c.Reading.Message.Provider));
         Activity.Current?.SetTag("inbound.id", c.InboundId).SetTag("inbound.intent", decision.Intent);

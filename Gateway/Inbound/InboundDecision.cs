@@ -20,10 +20,13 @@ public sealed record InboundDecision(string Intent, string? Reply)
     /// <summary>Support: a request for a counsellor (<see cref="OpenSupportRequest"/>).</summary>
     public SupportRequestToOpen? SupportRequest { get; init; }
 
+    /// <summary>Support: the message belongs to the sender's open conversation with a counsellor (<see cref="Conversations"/>).</summary>
+    public ConversationTurn? Conversation { get; init; }
+
     /// <summary>Lessons: enrolments, and a lesson queued now through Delivery (<see cref="Enrolments.ApplyAsync"/>).</summary>
     public CourseChange? Course { get; init; }
 
-    public bool ChangesNothing => Consent is null && Preferences is null && SupportRequest is null && Course is null;
+    public bool ChangesNothing => Consent is null && Preferences is null && SupportRequest is null && Course is null && Conversation is null;
 
     /// <summary>opt_out_all, my_data: the intent as stored with the message and shown in the inbox.</summary>
     public static string NameOf(Intent intent) =>

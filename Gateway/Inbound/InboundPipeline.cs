@@ -4,6 +4,7 @@ using Gateway.Data;
 using Gateway.Lessons;
 using Gateway.Phones;
 using Gateway.Subscriptions;
+using Gateway.Support;
 using Npgsql;
 
 namespace Gateway.Inbound;
@@ -28,7 +29,7 @@ namespace Gateway.Inbound;
 /// </summary>
 public sealed class InboundPipeline(NpgsqlDataSource db, InboundReader reader, RecentReplies replies, InboundFastPath fastPath,
     StoreInboundMessage store, Subscribers subscribers, Enrolments enrolments, DecideInbound decide, InboundChanges changes,
-    SenderCache senders, TimeProvider clock, ILogger<InboundPipeline> log)
+    Conversations conversations, SenderCache senders, TimeProvider clock, ILogger<InboundPipeline> log)
 {
     public async Task<InboundAnswer> HandleAsync(InboundMessage message, CancellationToken ct)
     {
@@ -74,7 +75,7 @@ public sealed class InboundPipeline(NpgsqlDataSource db, InboundReader reader, R
             return new InboundAnswer(earlier.Reply, Duplicate: true);
         }
         var (subscriber, topics) = await subscribers.FindOrCreateWithTopicsAsync(conn, tx, reading.Message.From, reading.LanguageIfNew, ct);   // locked
-        var sender = new InboundSender(subscriber, topics);
+        var sender = new InboundSender(subscriber, topics, await conversations.ClaimedAsync(conn, tx, subscriber.Id, ct));
         var learner = decide.NeedsLearner(reading.Parsed, subscriber) ? await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: true, ct) : null;
         var context = new InboundContext(id, reading, sender, learner);
 

@@ -32,7 +32,7 @@ public sealed class InboxPage(ListInbox list, MarkInboxMessageHandled mark, GetS
     public async Task OnGetAsync(CancellationToken ct)
     {
         if (Done != "handled") Done = null;
-        Messages = await list.HandleAsync(unhandled: true, Before, PageSize, User.Caller().Regions.Regions, ct);
+        Messages = await list.HandleAsync(unhandled: true, Before, PageSize, User.Caller().Regions.Regions, User.Caller().SeesCounselling, ct);
         Residents = await subscribers.IdsAsync(Messages.Select(m => m.Phone), ct);
     }
 

@@ -19,6 +19,8 @@ public sealed class ListInbox(NpgsqlDataSource db)
           FROM inbound_messages
          WHERE (@Before::bigint IS NULL OR (received_at, id) < (SELECT b.received_at, b.id FROM inbound_messages b WHERE b.id = @Before))
            AND (cardinality(@Regions::text[]) = 0 OR EXISTS (SELECT 1 FROM subscribers s WHERE s.phone = from_phone AND s.region = ANY(@Regions)))
+           AND NOT EXISTS (SELECT 1 FROM conversation_messages c WHERE c.inbound_message_id = inbound_messages.id)
+           AND (@Counselling OR NOT EXISTS (SELECT 1 FROM support_requests r WHERE r.inbound_message_id = inbound_messages.id))
          ORDER BY received_at DESC, id DESC
          LIMIT @Limit
         """;
@@ -32,17 +34,23 @@ public sealed class ListInbox(NpgsqlDataSource db)
          WHERE (intent = 'unknown' OR handled_at IS NULL) AND marked_handled_at IS NULL
            AND (@Before::bigint IS NULL OR (received_at, id) < (SELECT b.received_at, b.id FROM inbound_messages b WHERE b.id = @Before))
            AND (cardinality(@Regions::text[]) = 0 OR EXISTS (SELECT 1 FROM subscribers s WHERE s.phone = from_phone AND s.region = ANY(@Regions)))
+           AND NOT EXISTS (SELECT 1 FROM conversation_messages c WHERE c.inbound_message_id = inbound_messages.id)
+           AND (@Counselling OR NOT EXISTS (SELECT 1 FROM support_requests r WHERE r.inbound_message_id = inbound_messages.id))
          ORDER BY received_at DESC, id DESC
          LIMIT @Limit
         """;
 
     /// <param name="unhandled">Only messages not understood (intent unknown) or not handled at all, and not marked handled by a person.</param>
     /// <param name="regions">The caller's regions (<see cref="Admin.RegionScope"/>); empty: every resident's messages.</param>
-    public async Task<IReadOnlyList<InboxMessage>> HandleAsync(bool unhandled, long? before, int limit, IReadOnlyList<string> regions, CancellationToken ct)
+    /// <param name="counselling">Whether the caller sees the messages that asked for a counsellor (counsellors and admins:
+    /// <see cref="Admin.Caller.SeesCounselling"/>). What residents write in a conversation is never here: it is the
+    /// counsellors' (Support/ConversationMessages).</param>
+    public async Task<IReadOnlyList<InboxMessage>> HandleAsync(bool unhandled, long? before, int limit, IReadOnlyList<string> regions, bool counselling,
+        CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var rows = await conn.QueryAsync<Row>(new CommandDefinition(unhandled ? SelectUnhandledSql : SelectAllSql,
-            new { Before = before, Limit = limit, Regions = regions.ToArray() }, cancellationToken: ct));
+            new { Before = before, Limit = limit, Regions = regions.ToArray(), Counselling = counselling }, cancellationToken: ct));
         return rows.Select(r => new InboxMessage(r.Id, r.Phone, r.Body, r.ReceivedAt, r.Intent, r.Reply, r.HandledAt, r.Provider,
             InboundMediaColumns.Read(r.MediaUrls, r.MediaTypes))).ToList();
     }

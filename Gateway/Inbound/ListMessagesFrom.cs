@@ -16,13 +16,18 @@ public sealed class ListMessagesFrom(NpgsqlDataSource db)
         SELECT id, body, received_at, intent, reply, handled_at, marked_handled_at, marked_handled_by
           FROM inbound_messages
          WHERE from_phone = @Phone
+           AND (@Counselling OR (NOT EXISTS (SELECT 1 FROM conversation_messages c WHERE c.inbound_message_id = inbound_messages.id)
+                                 AND NOT EXISTS (SELECT 1 FROM support_requests r WHERE r.inbound_message_id = inbound_messages.id)))
          ORDER BY received_at DESC
          LIMIT @Limit
         """;
 
-    public async Task<IReadOnlyList<ResidentMessage>> HandleAsync(string phone, int limit, CancellationToken ct)
+    /// <param name="counselling">Whether the messages that asked for a counsellor and those of conversations are
+    /// included: only for counsellors and admins (<see cref="Admin.Caller.SeesCounselling"/>).</param>
+    public async Task<IReadOnlyList<ResidentMessage>> HandleAsync(string phone, int limit, bool counselling, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        return (await conn.QueryAsync<ResidentMessage>(new CommandDefinition(SelectSql, new { Phone = phone, Limit = limit }, cancellationToken: ct))).AsList();
+        return (await conn.QueryAsync<ResidentMessage>(new CommandDefinition(SelectSql,
+            new { Phone = phone, Limit = limit, Counselling = counselling }, cancellationToken: ct))).AsList();
     }
 }

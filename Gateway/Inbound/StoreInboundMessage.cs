@@ -68,7 +68,7 @@ public sealed class StoreInboundMessage(TimeProvider clock)
         INSERT INTO inbound_messages (id, {Columns}, intent, reply, handled_at)
         OVERRIDING SYSTEM VALUE
         SELECT @InboundId, {Values}, @InboundIntent, @InboundReply, @InboundHandledAt
-          FROM inbound_sender_guard(@GuardSubscriberId, @GuardStatus, @GuardLanguage, @GuardTopics, @GuardLock)
+          FROM inbound_sender_guard(@GuardSubscriberId, @GuardStatus, @GuardLanguage, @GuardTopics, @GuardConversation, @GuardLock)
         """;
 
     /// <summary>
@@ -83,6 +83,7 @@ public sealed class StoreInboundMessage(TimeProvider clock)
         GuardStatus = sender.Subscriber.Status,
         GuardLanguage = sender.Subscriber.Language,
         GuardTopics = sender.Topics.ToArray(),
+        GuardConversation = sender.Conversation,
         GuardLock = lockSender,
         InboundId = id,
         InboundProvider = m.Provider,

@@ -44,7 +44,7 @@ public sealed class ResidentPage(GetSubscriber get, ListCoursePositions position
     public bool NumberShown { get; private set; }
 
     /// <summary>Viewers see numbers masked, always; other roles may unmask one, on the record.</summary>
-    public bool MayShowNumber => User.Caller().Roles.Any(r => r != Roles.Viewer);
+    public bool MayShowNumber => User.Caller().Roles.Any(r => r != Roles.Viewer) && User.Caller().SeesFullNumbers;
 
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken ct) => await LoadAsync(id, ct) ? Page() : NotFound();
 
@@ -63,8 +63,11 @@ public sealed class ResidentPage(GetSubscriber get, ListCoursePositions position
         Resident = resident;
         Courses = await positions.HandleAsync(resident.Phone, ct);
         Consent = await consent.HandleAsync(resident.Phone, ct);
-        var incoming = await messagesFrom.HandleAsync(resident.Phone, ConversationShown, ct);
-        var outgoing = await messagesTo.HandleAsync(resident.Id, resident.Phone, ConversationShown, ct);
+        // What a resident says to a counsellor is for counsellors and admins only.
+        var counselling = User.Caller().SeesCounselling;
+        var incoming = await messagesFrom.HandleAsync(resident.Phone, ConversationShown, counselling, ct);
+        var outgoing = await messagesTo.HandleAsync(resident.Id, resident.Phone, ConversationShown,
+            counselling ? [] : [Support.CounsellingKinds.Reply, Support.CounsellingKinds.Notice, Support.CounsellingKinds.OncallAlert], ct);
         Conversation = incoming.Select(m => new ConversationEntry(m.ReceivedAt, true, m.Body, m, null))
             .Concat(incoming.Where(m => m.Reply is not null).Select(m => new ConversationEntry(m.HandledAt ?? m.ReceivedAt, false, m.Reply!, m, null)))
             .Concat(outgoing.Select(m => new ConversationEntry(m.At, false, m.Body, null, m)))

@@ -11,6 +11,13 @@ public static class SupportServices
         services.AddSingleton<OpenSupportRequest>();
         services.AddSingleton<ListSupportRequests>();
         services.AddSingleton<CloseSupportRequest>();
+        services.AddSingleton<Conversations>();
+        services.AddSingleton<CounsellingSms>();
+        services.AddSingleton<ClaimSupportRequest>();
+        services.AddSingleton<ConversationMessages>();
+        services.AddSingleton<ConversationNotes>();
+        services.AddSingleton<WaitingRequests>();
+        services.AddTransient<CounsellingTimers>();
         return services;
     }
 }

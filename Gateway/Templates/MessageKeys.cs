@@ -42,6 +42,11 @@ public static class MessageKeys
     public const string TimeSet = "time_set";
     public const string TimeChoose = "time_choose";
 
+    // ---- Counselling (Support/): a counsellor is here; the conversation ended; to the on-call counsellors ----
+    public const string CounsellorHere = "counsellor_here";
+    public const string ConversationClosed = "conversation_closed";
+    public const string OncallCrisisWaiting = "oncall_crisis_waiting";
+
     // ---- Residents brought in from a list (Imports/ApplyImport.cs) ----
     /// <summary>Who residents are told is writing to them (the bureau's line), in each language.</summary>
     public const string SenderName = "sender_name";
@@ -83,6 +88,9 @@ public static class MessageKeys
         [NothingToRepeat] = ["course"],
         [TimeSet] = ["hour"],
         [TimeChoose] = ["hours"],
+        [CounsellorHere] = [],
+        [ConversationClosed] = [],
+        [OncallCrisisWaiting] = ["minutes"],
         [SenderName] = [],
         [ImportConfirmation] = ["sender", "topics"],
     };
