@@ -23,6 +23,7 @@ try
     app.UseGatewayWeb();
     app.MapGatewayHealth();
     app.MapGatewayMetrics();     // for Prometheus: a token of any role, or METRICS_URLS
+    app.MapGatewayOpenApi();     // /openapi/v1.json: the admin API and the webhooks
     app.MapTwilioSms();          // residents' SMS, Twilio's webhook
     app.MapTwilioStatus();       // delivery reports
     app.MapKannel();             // Kannel's delivery reports

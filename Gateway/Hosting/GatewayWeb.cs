@@ -28,6 +28,13 @@ public static class GatewayWeb
         services.AddGatewayHealth();
         services.AddHostedService<WorkerWatch>();
         services.AddProblemDetails();
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Outreach gateway: admin API and webhooks";
+            document.Info.Description = "Admin API: Authorization: Bearer <token> (ADMIN_API_TOKEN, API_TOKENS) or a staff sign-in. "
+                + "Webhooks: signed by their provider (Twilio) or carrying a shared token (Kannel, USSD). See docs/.";
+            return Task.CompletedTask;
+        }));
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -57,6 +64,11 @@ public static class GatewayWeb
     /// /metrics for Prometheus: to a bearer token of any role or a signed-in staff member on the gateway's own port; or,
     /// with METRICS_URLS set, without authentication on those ports only (docs/operating.md).
     /// </summary>
+    /// <summary>The OpenAPI description of the admin API and the webhooks, at /openapi/v1.json (it names no secret).</summary>
+    public const string OpenApiPath = "/openapi/v1.json";
+
+    public static void MapGatewayOpenApi(this WebApplication app) => app.MapOpenApi("/openapi/{documentName}.json");
+
     public static IEndpointConventionBuilder MapGatewayMetrics(this WebApplication app)
     {
         var settings = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
