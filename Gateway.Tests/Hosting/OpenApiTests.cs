@@ -29,8 +29,6 @@ public sealed partial class OpenApiTests(GatewayApp app) : IClassFixture<Gateway
         "GET /api/inbox",
         "GET /api/courses",
         "POST /api/subscribers/{phone}/enrolments",
-        "GET /api/support/requests",
-        "POST /api/support/requests/{id}/close",
         "GET /api/broadcasts/{id}/report.csv",
         "GET /api/broadcasts/{id}/not-reached.csv",
         "GET /api/subscribers/export.csv",
