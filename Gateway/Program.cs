@@ -27,6 +27,7 @@ try
     app.MapTwilioSms();          // residents' SMS, Twilio's webhook
     app.MapTwilioStatus();       // delivery reports
     app.MapKannel();             // Kannel's delivery reports
+    app.MapKannelSms();          // residents' SMS through Kannel's sms-service
     app.MapAfricasTalking();     // USSD sessions
     app.MapConsole();            // the staff console: pages for officials, counsellors and admins
     app.MapAdminApi();           // officials and counsellors

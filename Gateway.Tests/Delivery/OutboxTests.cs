@@ -144,11 +144,13 @@ public sealed class OutboxTests(OutboxApp app) : IClassFixture<OutboxApp>
             var prepared = Outbox.Prepare("Vaccination day: Saturday — bring your ID.");
             var now = app.Clock.GetUtcNow();
             await using var tx = await conn.BeginTransactionAsync();
-            // The column contract documented on Outbox, as a broadcast would write it for one language.
+            // The column contract documented on Outbox, as a broadcast would write it for one language (the provider
+            // from SMS_ROUTES, as the database function outbound_route gives it).
             await conn.ExecuteAsync("""
                 INSERT INTO outbound_messages (recipient, subscriber_id, body, encoding, segments, cost, priority, kind,
-                                               broadcast_id, not_before, expires_at, created_at, status_at)
-                SELECT s.phone, s.id, @Body, @Encoding, @Segments, @Cost, @Priority, 'broadcast', 42, @Now, @ExpiresAt, @Now, @Now
+                                               broadcast_id, not_before, expires_at, created_at, status_at, provider)
+                SELECT s.phone, s.id, @Body, @Encoding, @Segments, @Cost, @Priority, 'broadcast', 42, @Now, @ExpiresAt, @Now, @Now,
+                       outbound_route(s.phone)
                   FROM subscribers s
                  WHERE s.phone = ANY(@Phones) AND s.language = 'en'
                 ON CONFLICT DO NOTHING

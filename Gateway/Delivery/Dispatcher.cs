@@ -23,6 +23,8 @@ public sealed record DispatchPass(int Claimed, int HandedOver, TimeSpan? WaitFor
 /// budget, hands the messages to the provider concurrently (bounded by SMS_MAX_IN_FLIGHT), and writes every outcome
 /// back in one statement, trying again while the database is away.
 /// Any number of passes may run at once, in any number of processes; the row locks and the leases keep them apart.
+/// There is one dispatcher per provider SMS_ROUTES names (keyed by the provider's name), each claiming only the rows
+/// queued for its provider and pacing its own sender.
 /// </summary>
 public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, SenderBudget budget, Subscribers subscribers,
     TimeProvider clock, IOptions<DeliveryOptions> options, ILogger<Dispatcher> log)
@@ -90,6 +92,9 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
 
     public string Sender => provider.Sender;
 
+    /// <summary>The provider this dispatcher sends through: it claims only the rows SMS_ROUTES gave that provider.</summary>
+    public string Provider => provider.Name;
+
     public Task WarmUpAsync(CancellationToken ct) => provider.WarmUpAsync(ct);
 
     private sealed record Claimed(long Id, string Status, string Recipient, string Body, string Encoding, int Segments,
@@ -112,7 +117,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         due AS (
             SELECT id
               FROM outbound_messages
-             WHERE status = 'queued' AND not_before <= @Now
+             WHERE status = 'queued' AND provider = @Provider AND not_before <= @Now
                AND {Inbound.InboundSpoolHold.NoneWaitingSql}
                AND (priority < 2 OR NOT EXISTS (SELECT 1 FROM bulk_holds h WHERE h.phone = recipient AND h.held_until > @Now))
              ORDER BY priority, not_before, id
@@ -162,7 +167,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     /// </summary>
     public async Task<DispatchPass> DispatchOnceAsync(CancellationToken ct, int? limit = null)
     {
-        var rate = options.Value.RatePerSecond;
+        var rate = options.Value.RateFor(provider.Name);
         var paced = rate > 0;
         var interval = paced ? SenderBudget.SlotInterval(rate) : TimeSpan.Zero;
         var now = clock.GetUtcNow();
@@ -479,7 +484,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
             }
             foreach (var (phone, code) in optedOut.DistinctBy(o => o.Phone))
                 await subscribers.RecordCarrierOptOutAsync(phone, $"carrier {code}".Trim(), CancellationToken.None);
-            if (pause is { } until && options.Value.RatePerSecond > 0)
+            if (pause is { } until && options.Value.RateFor(provider.Name) > 0)
                 await budget.PauseAsync(provider.Sender, now + until, CancellationToken.None);
         }
         catch (NpgsqlException e)

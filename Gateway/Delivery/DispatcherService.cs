@@ -1,5 +1,6 @@
 using Gateway.Data;
 using Gateway.Phones;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Gateway.Delivery;
@@ -7,9 +8,10 @@ namespace Gateway.Delivery;
 /// <summary>
 /// Runs the dispatcher in the worker (Gateway.Worker, or the web process in local mode): a few concurrent
 /// claim-send-record loops, woken by NOTIFY on enqueue with a one-second poll as fallback (for rows that become
-/// due by time, and for when the LISTEN connection is down), plus a reconciliation pass every few seconds.
+/// due by time, and for when the LISTEN connection is down), plus a reconciliation pass every few seconds; all of it
+/// once for each provider SMS_ROUTES names, each with its own dispatcher (its rows, its sender's pace).
 /// </summary>
-public sealed class DispatcherService(Dispatcher dispatcher, ReconcileDeliveries reconcile, NpgsqlDataSource db,
+public sealed class DispatcherService(IServiceProvider services, IOptions<DeliveryOptions> options, NpgsqlDataSource db,
     DatabaseReadiness readiness, TimeProvider clock, ILogger<DispatcherService> log) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
@@ -24,19 +26,25 @@ public sealed class DispatcherService(Dispatcher dispatcher, ReconcileDeliveries
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await readiness.WaitAsync(stoppingToken);
-        await dispatcher.WarmUpAsync(stoppingToken);
-        // The sender is a Messaging Service SID, the simulator, or the bureau's own number (masked like any number in logs).
-        var sender = dispatcher.Sender.StartsWith('+') ? Phone.Mask(dispatcher.Sender) : dispatcher.Sender;
-        log.LogInformation("Dispatcher started ({Passes} concurrent passes, sender {Sender})", Dispatcher.ConcurrentPasses, sender);
-        var loops = Enumerable.Range(0, Dispatcher.ConcurrentPasses).Select(_ => DispatchLoopAsync(stoppingToken))
-            .Append(ListenAsync(stoppingToken))
-            .Append(ReconcileLoopAsync(stoppingToken));
+        var loops = new List<Task> { ListenAsync(stoppingToken) };
+        foreach (var provider in options.Value.SmsRoutes.Providers)
+        {
+            var dispatcher = services.GetRequiredKeyedService<Dispatcher>(provider);
+            var reconcile = services.GetRequiredKeyedService<ReconcileDeliveries>(provider);
+            await dispatcher.WarmUpAsync(stoppingToken);
+            // The sender is a Messaging Service SID, the simulator, or the bureau's own number (masked like any number in logs).
+            var sender = dispatcher.Sender.StartsWith('+') ? Phone.Mask(dispatcher.Sender) : dispatcher.Sender;
+            log.LogInformation("Dispatcher started for {Provider} ({Passes} concurrent passes, sender {Sender}, {Rate} segments/s)",
+                provider, Dispatcher.ConcurrentPasses, sender, options.Value.RateFor(provider));
+            loops.AddRange(Enumerable.Range(0, Dispatcher.ConcurrentPasses).Select(_ => DispatchLoopAsync(dispatcher, stoppingToken)));
+            loops.Add(ReconcileLoopAsync(reconcile, stoppingToken));
+        }
         await Task.WhenAll(loops);
     }
 
     private void Wake() => Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
-    private async Task DispatchLoopAsync(CancellationToken ct)
+    private async Task DispatchLoopAsync(Dispatcher dispatcher, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
@@ -55,7 +63,7 @@ public sealed class DispatcherService(Dispatcher dispatcher, ReconcileDeliveries
             }
             catch (Exception e)
             {
-                log.LogError(e, "Dispatch pass failed; retrying in {Pause}s", ErrorPause.TotalSeconds);
+                log.LogError(e, "Dispatch pass for {Provider} failed; retrying in {Pause}s", dispatcher.Provider, ErrorPause.TotalSeconds);
                 await PauseAsync(ct);
             }
         }
@@ -72,7 +80,7 @@ public sealed class DispatcherService(Dispatcher dispatcher, ReconcileDeliveries
         }
     }
 
-    private async Task ReconcileLoopAsync(CancellationToken ct)
+    private async Task ReconcileLoopAsync(ReconcileDeliveries reconcile, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {

@@ -19,6 +19,9 @@ public sealed record OutboundMessage(string To, string Body, string Kind, Messag
     /// <summary>A producer's idempotency key (unique): queueing the same key again inserts nothing.</summary>
     public string? DedupeKey { get; init; }
     public long? BroadcastId { get; init; }
+    /// <summary>The provider to send through when a route uses it (a reply goes back the way the resident wrote in);
+    /// otherwise, or when null, SMS_ROUTES chooses by the number.</summary>
+    public string? Provider { get; init; }
 }
 
 /// <summary>A body measured once: what a set-based producer writes into every row that carries it.</summary>
@@ -62,9 +65,9 @@ public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions>
         WITH inserted AS (
             INSERT INTO outbound_messages
                    (recipient, subscriber_id, body, encoding, segments, cost, priority, kind,
-                    broadcast_id, dedupe_key, not_before, expires_at, created_at, status_at, trace_parent)
+                    broadcast_id, dedupe_key, not_before, expires_at, created_at, status_at, trace_parent, provider)
             VALUES (@To,       @SubscriberId, @Body, @Encoding, @Segments, @Cost, @Priority, @Kind,
-                    @BroadcastId, @DedupeKey, @NotBefore, @ExpiresAt, @Now, @Now, @TraceParent)
+                    @BroadcastId, @DedupeKey, @NotBefore, @ExpiresAt, @Now, @Now, @TraceParent, @Provider)
             ON CONFLICT DO NOTHING
             RETURNING id)
         SELECT (SELECT id FROM inserted) AS id, pg_notify('outbound_messages', '')::text AS notified
@@ -85,6 +88,8 @@ public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions>
         // PostgreSQL stores instants in UTC; a caller may pass city time (Npgsql refuses a non-zero offset).
         var notBefore = (message.NotBefore ?? now).ToUniversalTime();
         var prepared = Prepare(message.Body);
+        // The route is chosen here, once, and recorded: the provider's dispatcher claims the row, at the provider's price.
+        var provider = options.Value.SmsRoutes.ProviderFor(message.To, message.Provider);
         var row = await conn.QuerySingleAsync<(long? Id, string? Notified)>(new CommandDefinition(InsertSql, new
         {
             message.To,
@@ -92,7 +97,8 @@ public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions>
             prepared.Body,
             prepared.Encoding,
             prepared.Segments,
-            prepared.Cost,
+            Cost = prepared.Segments * options.Value.PriceFor(provider),
+            Provider = provider,
             Priority = (short)message.Priority,
             message.Kind,
             message.BroadcastId,
@@ -114,6 +120,9 @@ public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions>
     /// <c>message_kind</c> (<see cref="MessageKinds"/>), <c>broadcast_id</c>, <c>idempotency_key</c> (unique, or NULL),
     /// <c>due_at</c>, <c>valid_until</c> (<see cref="ExpiresAt"/>) and <c>queued_at</c> (now).
     /// It returns <c>id, subscriber_id, idempotency_key, due_at</c> for each row written.
+    /// Each row's provider is chosen by SMS_ROUTES, through the database function <c>outbound_route</c> this process
+    /// writes at start-up (<see cref="OutboundRoutes"/>), and its cost is its segments at that provider's price
+    /// (<c>price</c> is the default price's, used only before the function was first written).
     /// <para>
     /// (broadcast_id, subscriber_id) and idempotency keys are unique: a producer that may offer a row again passes
     /// <paramref name="skipDuplicates"/> (ON CONFLICT DO NOTHING), so a re-run writes nothing twice; one whose own
@@ -122,9 +131,10 @@ public sealed partial class Outbox(TimeProvider clock, IOptions<DeliveryOptions>
     /// </summary>
     public static string EnqueueRowsSql(string rows, bool skipDuplicates) => $"""
         INSERT INTO outbound_messages (recipient, subscriber_id, body, encoding, segments, cost, priority, kind,
-                                       broadcast_id, dedupe_key, not_before, expires_at, created_at, status_at)
-        SELECT r.to_phone, r.subscriber_id, r.body, r.encoding, r.segments, r.price, r.priority, r.message_kind,
-               r.broadcast_id, r.idempotency_key, r.due_at, r.valid_until, r.queued_at, r.queued_at
+                                       broadcast_id, dedupe_key, not_before, expires_at, created_at, status_at, provider)
+        SELECT r.to_phone, r.subscriber_id, r.body, r.encoding, r.segments,
+               coalesce(r.segments * outbound_route_price(r.to_phone), r.price), r.priority, r.message_kind,
+               r.broadcast_id, r.idempotency_key, r.due_at, r.valid_until, r.queued_at, r.queued_at, outbound_route(r.to_phone)
           FROM {rows} r
         {(skipDuplicates ? "ON CONFLICT DO NOTHING" : "")}
         RETURNING id, subscriber_id, dedupe_key AS idempotency_key, not_before AS due_at

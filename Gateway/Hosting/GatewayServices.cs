@@ -64,7 +64,7 @@ public static class GatewayServices
         return services;
     }
 
-    /// <summary>The provider SMS_PROVIDER names, behind <see cref="ISmsProvider"/>; each lives in Providers/&lt;Name&gt;/.</summary>
+    /// <summary>Every provider, behind <see cref="ISmsProvider"/> keyed by its name; SMS_ROUTES (else SMS_PROVIDER) says which send. Each lives in Providers/&lt;Name&gt;/.</summary>
     private static IServiceCollection AddSmsProviders(this IServiceCollection services)
     {
         services.AddValidatedOptions<DeliveryOptions, DeliveryOptionsValidator>();
@@ -74,13 +74,11 @@ public static class GatewayServices
         services.AddSingleton<ReadConversation>();
         services.AddTwilioSms();
         services.AddKannelSms();
-        services.AddSingleton<ISmsProvider>(sp => sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.SmsProvider switch
-        {
-            DeliveryOptions.Simulator => sp.GetRequiredService<SimulatorSmsProvider>(),
-            DeliveryOptions.Twilio => sp.GetRequiredService<TwilioSmsProvider>(),
-            DeliveryOptions.Kannel => sp.GetRequiredService<KannelSmsProvider>(),
-            var other => throw new InvalidOperationException($"SMS_PROVIDER: '{other}' has no provider in this build"),
-        });
+        services.AddKeyedSingleton<ISmsProvider>(DeliveryOptions.Simulator, (sp, _) => sp.GetRequiredService<SimulatorSmsProvider>());
+        services.AddKeyedSingleton<ISmsProvider>(DeliveryOptions.Twilio, (sp, _) => sp.GetRequiredService<TwilioSmsProvider>());
+        services.AddKeyedSingleton<ISmsProvider>(DeliveryOptions.Kannel, (sp, _) => sp.GetRequiredService<KannelSmsProvider>());
+        // The default route's provider ('*' in SMS_ROUTES, else SMS_PROVIDER); each route's dispatcher takes its own by name.
+        services.AddSingleton(sp => sp.GetRequiredKeyedService<ISmsProvider>(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.SmsRoutes.DefaultProvider));
         return services;
     }
 

@@ -51,6 +51,6 @@ public sealed class InboundFastPath(NpgsqlDataSource db, SenderCache senders, In
         }
         senders.Remember(sender.After(decision, clock.GetUtcNow()));
         changes.Committed(context, decision, "fast path");
-        return new InboundAnswer(decision.Reply, Duplicate: false);
+        return new InboundAnswer(decision.Reply, Duplicate: false, decision.Intent);
     }
 }

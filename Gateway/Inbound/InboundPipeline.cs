@@ -47,7 +47,7 @@ public sealed class InboundPipeline(NpgsqlDataSource db, InboundReader reader, R
 
         // 2-4. Decide and apply: in one round trip for a remembered number, else the normal way.
         var answer = await fastPath.TryAsync(reading, ct) ?? await StoreThenHandleAsync(reading, ct);
-        replies.Remember(message, answer.Reply);
+        replies.Remember(message, answer.Reply, answer.Intent);
 
         // 5. Answer.
         return answer;
@@ -58,7 +58,7 @@ public sealed class InboundPipeline(NpgsqlDataSource db, InboundReader reader, R
         await using var conn = await db.OpenConnectionAsync(ct);
         var stored = await store.StoreAsync(conn, reading.Message, ct);
         if (stored.Handled)
-            return new InboundAnswer(stored.Reply, Duplicate: true);   // a retry of a message handled before: same reply, no effects
+            return new InboundAnswer(stored.Reply, Duplicate: true, stored.Intent);   // a retry of a message handled before: same reply, no effects
 
         // The message is committed: whatever happens next, it is kept. From here it is handled to the end even if the
         // provider hangs up (an opt-out must not wait for a retry that may never come).
@@ -72,7 +72,7 @@ public sealed class InboundPipeline(NpgsqlDataSource db, InboundReader reader, R
         {
             // The same message delivered twice at once: the other delivery finished first. Answer as it did.
             await tx.RollbackAsync(ct);
-            return new InboundAnswer(earlier.Reply, Duplicate: true);
+            return new InboundAnswer(earlier.Reply, Duplicate: true, earlier.Intent);
         }
         var (subscriber, topics) = await subscribers.FindOrCreateWithTopicsAsync(conn, tx, reading.Message.From, reading.LanguageIfNew, ct);   // locked
         var sender = new InboundSender(subscriber, topics, await conversations.ClaimedAsync(conn, tx, subscriber.Id, ct));
@@ -88,6 +88,6 @@ public sealed class InboundPipeline(NpgsqlDataSource db, InboundReader reader, R
 
         senders.Remember(sender.After(decision, clock.GetUtcNow()));
         changes.Committed(context, decision, "normal path");
-        return new InboundAnswer(decision.Reply, Duplicate: false);
+        return new InboundAnswer(decision.Reply, Duplicate: false, decision.Intent);
     }
 }

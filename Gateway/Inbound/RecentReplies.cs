@@ -26,9 +26,9 @@ public sealed class RecentReplies
     }
 
     /// <summary>Call after the message's handling committed (or was found committed).</summary>
-    public void Remember(InboundMessage message, string? reply)
+    public void Remember(InboundMessage message, string? reply, string? intent = null)
     {
-        if (!_current.TryAdd((message.Provider, message.ProviderMessageId), new InboundAnswer(reply, Duplicate: true)))
+        if (!_current.TryAdd((message.Provider, message.ProviderMessageId), new InboundAnswer(reply, Duplicate: true, intent)))
             return;
         // The oldest generation is dropped whole: no per-entry bookkeeping on every message. Exactly one caller sees
         // the count reach the size; messages added meanwhile to the generation it retires are still found there.

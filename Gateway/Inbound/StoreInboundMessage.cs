@@ -5,7 +5,7 @@ using Npgsql;
 namespace Gateway.Inbound;
 
 /// <summary>What a store found: the message's id, and whether an earlier delivery of it was already handled (and how).</summary>
-public sealed record StoredMessage(long Id, bool Handled, string? Reply);
+public sealed record StoredMessage(long Id, bool Handled, string? Reply, string? Intent);
 
 /// <summary>The inbound_messages table: a message is stored before anything acts on it, then marked handled with the
 /// intent and reply it got. (provider, provider_message_id) is unique, so a provider's retry is found, never stored twice.</summary>
@@ -20,14 +20,14 @@ public sealed class StoreInboundMessage(TimeProvider clock)
             INSERT INTO inbound_messages ({Columns}) VALUES ({Values})
             ON CONFLICT (provider, provider_message_id) DO NOTHING
             RETURNING id)
-        SELECT id, false AS handled, NULL::text AS reply FROM stored
+        SELECT id, false AS handled, NULL::text AS reply, NULL::text AS intent FROM stored
         UNION ALL
-        SELECT id, handled_at IS NOT NULL, reply FROM inbound_messages
+        SELECT id, handled_at IS NOT NULL, reply, intent FROM inbound_messages
          WHERE provider = @InboundProvider AND provider_message_id = @InboundMessageId AND NOT EXISTS (SELECT FROM stored)
         """;
 
     private const string SelectEarlierSql = """
-        SELECT id, handled_at IS NOT NULL AS handled, reply FROM inbound_messages
+        SELECT id, handled_at IS NOT NULL AS handled, reply, intent FROM inbound_messages
          WHERE provider = @InboundProvider AND provider_message_id = @InboundMessageId
         """;
 
@@ -40,7 +40,7 @@ public sealed class StoreInboundMessage(TimeProvider clock)
             ?? await conn.QuerySingleAsync<StoredMessage>(new CommandDefinition(SelectEarlierSql, parameters, cancellationToken: ct));
     }
 
-    private const string LockSql = "SELECT id, handled_at IS NOT NULL AS handled, reply FROM inbound_messages WHERE id = @Id FOR UPDATE";
+    private const string LockSql = "SELECT id, handled_at IS NOT NULL AS handled, reply, intent FROM inbound_messages WHERE id = @Id FOR UPDATE";
 
     /// <summary>Locks the stored message until <paramref name="tx"/> ends: a second delivery of it handled at the same
     /// time waits here, then finds it handled.</summary>

@@ -72,6 +72,48 @@ public sealed class KannelChainTests(KannelGatewayApp app) : IClassFixture<Kanne
         }
     }
 
+    [Theory]
+    [InlineData("JOIN", false, "text")]
+    [InlineData("帮助", true, "ucs-2")]
+    public async Task AResidentsMessage_AtTheFakeSmsc_ReachesTheGateway_AndItsReplyArrivesBackThere(string text, bool ucs2, string replyType)
+    {
+        var from = NewNumber();
+
+        if (ucs2) await Smsc.SendUcs2Async(from, LocalKannel.Sender, text);
+        else await Smsc.SendTextAsync(from, LocalKannel.Sender, text);
+        var mo = await CallbackAsync(KannelIncomingSms.Path, c => c.Query["from"] == from);
+        await app.Dispatcher.DispatchOnceAsync(None);
+
+        Assert.Equal(200, mo.Status);
+        var stored = await app.QuerySingleAsync<(string Body, string Reply)>("SELECT body, reply FROM inbound_messages WHERE from_phone = @from", new { from });
+        Assert.Equal(text, stored.Body);
+        var row = await app.QuerySingleAsync<(string Body, int Segments, string Provider, string Kind)>(
+            "SELECT body, segments, provider, kind FROM outbound_messages WHERE recipient = @from", new { from });
+        Assert.Equal(("kannel", MessageKinds.Reply), (row.Provider, row.Kind));
+        Assert.Equal(stored.Reply, row.Body);
+        var parts = await Smsc.WaitForAsync(from, row.Segments);
+        Assert.Equal(row.Segments, parts.Count);
+        Assert.All(parts, p => Assert.Equal(LocalKannel.Sender, p.From));
+        if (row.Segments == 1)
+            Assert.Equal((replyType, row.Body), (parts[0].Type, parts[0].Text));
+        else
+            Assert.All(parts, p => Assert.Equal(row.Segments, p.Part!.Value.Total));
+        if (replyType == "ucs-2" && row.Segments > 1)
+            Assert.Equal(row.Body, System.Text.Encoding.BigEndianUnicode.GetString(parts.SelectMany(p => p.Payload).ToArray()));
+    }
+
+    private async Task<KannelCallback> CallbackAsync(string path, Func<KannelCallback, bool> which)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (app.Callbacks.FirstOrDefault(c => c.Path == path && which(c)) is { } found) return found;
+            if (clock.Elapsed > TimeSpan.FromSeconds(15))
+                throw new TimeoutException($"no call to {path} from Kannel\n{app.Kannel.LogTail()}");
+            await Task.Delay(20);
+        }
+    }
+
     [Fact]
     public async Task LongChinese_ArrivesInAsManyPartsAsItCosts()
     {

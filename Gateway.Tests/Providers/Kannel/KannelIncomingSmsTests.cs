@@ -10,8 +10,8 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Tests.Providers.Kannel;
 
 /// <summary>
-/// Reading a resident's message from the request smsbox makes for the sms-service URL (phase 1: the parsing alone;
-/// the endpoint joins the inbound pipeline later). The queries below are as Kannel 1.4.5 sent them; the last test
+/// Reading a resident's message from the request smsbox makes for the sms-service URL (the endpoint around it:
+/// <see cref="KannelSmsEndpointsTests"/>, and the whole chain: <see cref="KannelChainTests"/>). The queries below are as Kannel 1.4.5 sent them; the last test
 /// has a real Kannel send them, with mo-recode on and off.
 /// </summary>
 public sealed class KannelIncomingSmsTests
@@ -114,7 +114,7 @@ public sealed class KannelIncomingSmsTests
         }
     }
 
-    /// <summary>Stands where the gateway's sms endpoint will be, and keeps each raw query string Kannel sent it.</summary>
+    /// <summary>Stands where the gateway's sms endpoint is, and keeps each raw query string Kannel sent it.</summary>
     private sealed class RequestRecorder : IAsyncDisposable
     {
         private readonly WebApplication _app;

@@ -45,7 +45,7 @@ public sealed partial class KannelOptionsValidator(IOptions<DeliveryOptions> del
         // The token is checked whenever it is set: Kannel's callbacks are taken whatever sends today's messages.
         if (!string.IsNullOrEmpty(o.CallbackToken) && !TokenPattern().IsMatch(o.CallbackToken))
             errors.Add($"KANNEL_CALLBACK_TOKEN: at least {MinTokenLength} characters of A-Z, a-z, 0-9, '-', '.', '_' or '~' (it goes into URLs Kannel rewrites)");
-        if (delivery.Value.SmsProvider != DeliveryOptions.Kannel)
+        if (!delivery.Value.Uses(DeliveryOptions.Kannel))
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
 
         if (string.IsNullOrWhiteSpace(o.SendSmsUrl))

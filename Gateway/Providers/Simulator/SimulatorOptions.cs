@@ -17,10 +17,10 @@ public sealed class SimulatorOptions
     /// <summary>Whether the simulator's routes are mapped, and whether they are open to anyone (local mode only).</summary>
     public static (bool Mapped, bool Open) Access(IServiceProvider services)
     {
-        var provider = services.GetRequiredService<IOptions<DeliveryOptions>>().Value.SmsProvider;
+        var delivery = services.GetRequiredService<IOptions<DeliveryOptions>>().Value;
         var local = LocalMode.IsOn(services.GetRequiredService<IConfiguration>());
         var enabled = services.GetRequiredService<IOptions<SimulatorOptions>>().Value.Enabled;
-        return (provider == DeliveryOptions.Simulator && (local || enabled), local);
+        return (delivery.Uses(DeliveryOptions.Simulator) && (local || enabled), local);
     }
 }
 
@@ -29,9 +29,10 @@ public sealed class SimulatorOptionsValidator(IOptions<DeliveryOptions> delivery
     public ValidateOptionsResult Validate(string? name, SimulatorOptions o)
     {
         var provider = delivery.Value.SmsProvider;
-        if (o.Enabled && provider != DeliveryOptions.Simulator)
+        var used = delivery.Value.Uses(DeliveryOptions.Simulator);
+        if (o.Enabled && !used)
             return ValidateOptionsResult.Fail($"SIMULATOR_ENABLED: true needs SMS_PROVIDER={DeliveryOptions.Simulator} (it is '{provider}')");
-        if (provider == DeliveryOptions.Simulator && !o.Enabled && !LocalMode.IsOn(configuration))
+        if (used && !o.Enabled && !LocalMode.IsOn(configuration))
             return ValidateOptionsResult.Fail($"SMS_PROVIDER: '{DeliveryOptions.Simulator}' outside local mode needs SIMULATOR_ENABLED=true, " +
                 $"for a staging gateway that must never reach real phones (to reach phones, set SMS_PROVIDER={DeliveryOptions.Twilio})");
         return ValidateOptionsResult.Success;

@@ -38,7 +38,7 @@ public sealed partial class TwilioOptionsValidator(IOptions<DeliveryOptions> del
 {
     public ValidateOptionsResult Validate(string? name, TwilioOptions o)
     {
-        if (delivery.Value.SmsProvider != DeliveryOptions.Twilio) return ValidateOptionsResult.Success;
+        if (!delivery.Value.Uses(DeliveryOptions.Twilio)) return ValidateOptionsResult.Success;
 
         var errors = new List<string>();
         if (o.AccountSid is null || !AccountSidPattern().IsMatch(o.AccountSid))
