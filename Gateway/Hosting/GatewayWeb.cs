@@ -83,7 +83,7 @@ public static class GatewayWeb
         app.Services.CheckSettings();
         app.UseExceptionHandler();
         app.UseStatusCodeProblems();
-        app.UseRequestSizeGuard();
+        app.UseRequestBodyGuard();
         app.UseConsole();
         app.UseAuthentication();
         app.UseAuthorization();

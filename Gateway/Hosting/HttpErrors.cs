@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing.Template;
+using Npgsql;
 
 namespace Gateway.Hosting;
 
@@ -10,11 +11,15 @@ namespace Gateway.Hosting;
 /// Turns bad input into 400/413/415 answers that say what was wrong, never a 500:
 /// malformed JSON names the field, a wrong content type names the expected one.
 /// </summary>
-public sealed class BadRequestExceptionHandler : IExceptionHandler
+public sealed class BadRequestExceptionHandler(ILogger<BadRequestExceptionHandler> log) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
+        if (exception is PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter } text)
+            return await RefuseUnstorableTextAsync(context, text);
         if (exception is not BadHttpRequestException bad) return false;
+        if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            context.Response.Headers.Connection = "close";
 
         var detail = bad.InnerException switch
         {
@@ -23,6 +28,22 @@ public sealed class BadRequestExceptionHandler : IExceptionHandler
             _ => bad.Message,
         };
         await Results.Problem(statusCode: bad.StatusCode, detail: detail).ExecuteAsync(context);
+        return true;
+    }
+
+    /// <summary>
+    /// A value PostgreSQL cannot store (a NUL in text, 22021; \u0000 in jsonb, 22P05) that got past
+    /// <see cref="RequestBodyGuard"/>: 400, not 500. And the pool is cleared: a statement that fails at Bind in the
+    /// execution that prepares it leaves its connection misreading the next result (Data/Database.cs), so no pooled
+    /// connection is used again after one.
+    /// </summary>
+    private async ValueTask<bool> RefuseUnstorableTextAsync(HttpContext context, PostgresException e)
+    {
+        log.LogWarning("{Method} {Path}: PostgreSQL refused a value ({SqlState}: {Message}); answered 400 and cleared the connection pool",
+            context.Request.Method, LogSanitiser.Clean(context.Request.Path.Value), e.SqlState, LogSanitiser.Clean(e.MessageText));
+        context.RequestServices.GetRequiredService<NpgsqlDataSource>().Clear();
+        await Results.Problem(statusCode: StatusCodes.Status400BadRequest,
+            detail: "a value has a character the database cannot store (a NUL, U+0000)").ExecuteAsync(context);
         return true;
     }
 
@@ -61,22 +82,8 @@ public static class StatusCodeProblems
 
 public static class RequestSizeGuard
 {
-    /// <summary>
-    /// Answers 413 before anything reads a body whose Content-Length is over the endpoint's limit
-    /// (declared with .WithRequestSizeLimit). Kestrel enforces the same limit on chunked bodies as they stream.
-    /// </summary>
-    public static IApplicationBuilder UseRequestSizeGuard(this IApplicationBuilder app) => app.Use(async (context, next) =>
-    {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>() is { MaxRequestBodySize: { } max }
-            && context.Request.ContentLength > max)
-        {
-            await Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge,
-                detail: $"request body is {context.Request.ContentLength} bytes; the limit is {max}").ExecuteAsync(context);
-            return;
-        }
-        await next(context);
-    });
-
+    /// <summary>The endpoint's body limit: Kestrel holds a streamed body to it, and <see cref="RequestBodyGuard"/> answers 413
+    /// (with Connection: close) for anything larger before the endpoint reads it.</summary>
     public static TBuilder WithRequestSizeLimit<TBuilder>(this TBuilder builder, long maxBytes) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new RequestSizeLimitAttribute(maxBytes));
 }

@@ -21,5 +21,5 @@ public static class JobsDashboard
             DashboardTitle = "Outreach gateway: jobs",
             // The footer would otherwise show the database's host and name to every viewer.
             DisplayStorageConnectionString = false,
-        });
+        }).ReadsAFormAnyway();   // its JSON stats read a form even from a GET: an empty one, not a 500
 }

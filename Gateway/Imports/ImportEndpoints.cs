@@ -16,7 +16,7 @@ public static class ImportEndpoints
     public static void MapImports(this IEndpointRouteBuilder app)
     {
         var edit = app.MapGroup("/api/subscribers/imports").RequireAuthorization(AdminPolicies.Edit);
-        edit.MapPost("", Import).WithRequestSizeLimit(ImportUpload.MaxFileBytes);
+        edit.MapPost("", Import).WithRequestSizeLimit(ImportUpload.MaxFileBytes).StreamsItsBody();
         edit.MapGet("", List);
         edit.MapGet("/{id:long}", Get);
     }

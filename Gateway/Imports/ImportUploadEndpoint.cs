@@ -16,6 +16,7 @@ public static class ImportUploadEndpoint
         app.MapPost("/imports/upload", UploadAsync)
             .RequireAuthorization(AdminPolicies.Edit)
             .WithRequestSizeLimit(ImportUpload.MaxFileBytes)
+            .StreamsItsBody()
             .WithMetadata(ConsoleEndpoint.Instance)
             .ExcludeFromDescription();
 

@@ -36,6 +36,10 @@ public static class Phone
         if (string.IsNullOrWhiteSpace(input))
             return new(null, "phone number is empty");
 
+        // string.Normalize throws on what is not text (U+FFFE, U+FFFF, half a surrogate pair); no number has those, nor
+        // control characters.
+        if (input.Any(c => char.IsControl(c) || char.IsSurrogate(c) || c is '\uFFFE' or '\uFFFF'))
+            return new(null, "not a phone number");
         // Chinese input methods produce full-width digits and plus signs (＋８６１３８…); NFKC folds them to ASCII.
         var text = input.Normalize(NormalizationForm.FormKC).Trim();
         if (text.StartsWith("00", StringComparison.Ordinal)) text = "+" + text[2..];

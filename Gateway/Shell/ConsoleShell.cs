@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.WebEncoders;
@@ -37,6 +38,13 @@ public static class ConsoleShell
             o.RootDirectory = "/";
             // Every page needs a signed-in person with some role unless it says otherwise ([AllowAnonymous]).
             o.Conventions.AuthorizeFolder("/", AdminPolicies.View);
+        }).AddMvcOptions(o =>
+        {
+            o.Filters.Add(new PageHandlerRequired());
+            // The console's forms repeat a name for a list (Roles=a&Roles=b); jQuery's key syntax (Roles[]) is never used,
+            // and its reader throws on a key with an unclosed bracket: a 500 for any hostile form.
+            o.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
+            o.ValueProviderFactories.RemoveType<JQueryQueryStringValueProviderFactory>();
         });
         services.AddSingleton(new ConsoleTexts());
         // Razor escapes every character outside Basic Latin by default: 中文 would travel as &#x4E2D;&#x6587;, six times the bytes.

@@ -98,16 +98,16 @@ public sealed class TwilioPayloadTests(TwilioWebhookApp app) : IClassFixture<Twi
     }
 
     [Fact]
-    public async Task ANulInTheForm_IsRefusedWithAReason_BeforeAnythingIsStored()
+    public async Task ANulInTheForm_IsTaken_AsTheReplacementCharacter()
     {
-        // ASP.NET's form reader refuses NUL in a value; the webhook says so instead of answering 500.
+        // ASP.NET's form reader refuses NUL in a value; a resident's signed message is read as sent instead
+        // (Hosting/RequestBodyGuard, KeepsResidentsText) and kept, its NUL stored as U+FFFD.
         var form = TwilioSms.Form("+8613900000607", "HELP\0 me");
 
         var response = await _twilio.PostAsync(form);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("form:", await response.Content.ReadAsStringAsync());
-        Assert.Equal(0, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM inbound_messages WHERE provider_message_id = @sid", new { sid = form["MessageSid"] }));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("HELP\uFFFD me", await app.QuerySingleAsync<string>("SELECT body FROM inbound_messages WHERE provider_message_id = @sid", new { sid = form["MessageSid"] }));
     }
 
     [Theory]

@@ -24,7 +24,7 @@ public static class SimulatorEndpoints
         var api = simulator.MapGroup("/api/simulator");
         api.MapGet("/messages", ListMessages);
         api.MapGet("/conversation", ShowConversation);
-        api.MapPost("/inbound", ReceiveInbound).WithRequestSizeLimit(16 * 1024);
+        api.MapPost("/inbound", ReceiveInbound).WithRequestSizeLimit(16 * 1024).KeepsResidentsText();
         simulator.MapGet("/simulator", () => Results.Stream(
             typeof(SimulatorEndpoints).Assembly.GetManifestResourceStream("Gateway.Providers.Simulator.simulator.html")!,
             "text/html; charset=utf-8"));

@@ -29,6 +29,7 @@ public static class TwilioSmsEndpoints
             .TimedAsWebhook("twilio_sms")
             .WithRequestSizeLimit(MaxRequestBytes)
             .AddEndpointFilter<TwilioSignatureFilter>()
+            .KeepsResidentsText()    // a NUL in a signed message is the resident's text, made storable, never refused
             .DisableAntiforgery();   // Twilio authenticates by signature; it cannot send antiforgery tokens
     }
 
@@ -70,7 +71,7 @@ public static class TwilioSmsEndpoints
         var answer = await intake.TakeAsync(message, ct);   // the spool when the database is unreachable
         var twiml = new MessagingResponse();
         if (answer.Reply is not null)
-            twiml.Message(answer.Reply);
+            twiml.Message(XmlText.Carriable(answer.Reply));
         return Results.Text(twiml.ToString(), "application/xml; charset=utf-8");
     }
 
