@@ -39,7 +39,21 @@ public static class ImportUpload
         var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
         if (string.IsNullOrEmpty(boundary))
             return new(400, "multipart/form-data without a boundary");
-        var reader = new MultipartReader(boundary, request.Body);
+        try
+        {
+            return await ReadSectionsAsync(http, new MultipartReader(boundary, request.Body), antiforgeryFirst, read);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            // A multipart body cut short or without its closing boundary (Hosting/RequestBodyGuard leaves this streamed
+            // body to this reader): the client's mistake, not the gateway's.
+            return new(400, $"the multipart form cannot be read: {e.Message}");
+        }
+    }
+
+    private static async Task<UploadProblem?> ReadSectionsAsync(HttpContext http, MultipartReader reader, bool antiforgeryFirst,
+        Func<Stream, string?, Task> read)
+    {
         var tokenChecked = !antiforgeryFirst;
         while (await reader.ReadNextSectionAsync(http.RequestAborted) is { } section)
         {
