@@ -26,6 +26,7 @@ public static class KannelSmsEndpoints
 
     public static void MapKannelSms(this IEndpointRouteBuilder app) =>
         app.MapGet(KannelIncomingSms.Path, ReceiveSms)
+            .KeepsResidentsText()    // a UCS-2 text arrives as raw UTF-16BE bytes, %00 in every Latin character
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
