@@ -16,7 +16,16 @@ namespace Gateway.Tests.Inbound;
 /// </summary>
 public sealed class CrashableDatabaseApp : TwilioWebhookApp
 {
+    public const string KannelToken = "spool-kannel-token-0123456789";
+
     private LocalPostgres? _postgres;
+
+    // Kannel's MO endpoint takes messages through the same intake: its callbacks need their token.
+    protected override void Configure(Dictionary<string, string?> settings)
+    {
+        base.Configure(settings);
+        settings["KANNEL_CALLBACK_TOKEN"] = KannelToken;
+    }
 
     public override async Task InitializeAsync()
     {

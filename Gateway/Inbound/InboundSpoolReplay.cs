@@ -115,6 +115,10 @@ public sealed class InboundSpoolReplay(InboundSpool spool, InboundPipeline pipel
         _replayed++;
     }
 
+    /// <summary>The one key of the reply queued for an inbound message (replayed here, or queued by an endpoint that
+    /// answers without a reply, Kannel's): whichever queues it first, it exists once.</summary>
+    public static string ReplyKey(InboundMessage message) => $"spooled-reply:{message.Provider}:{message.ProviderMessageId}";
+
     private async Task QueueReplyAsync(InboundMessage message, string reply, CancellationToken ct)
     {
         var optedOut = await subscribers.FindAsync(message.From, ct) is { IsOptedOut: true };
@@ -122,7 +126,9 @@ public sealed class InboundSpoolReplay(InboundSpool spool, InboundPipeline pipel
         await outbox.EnqueueAsync(conn, null, new OutboundMessage(message.From, reply,
             optedOut ? MessageKinds.OptOutConfirmation : MessageKinds.Reply, MessagePriority.Critical)
         {
-            DedupeKey = $"spooled-reply:{message.Provider}:{message.ProviderMessageId}",
+            DedupeKey = ReplyKey(message),
+            // Back through the provider the resident wrote in on, when a route sends through it (SMS_ROUTES).
+            Provider = message.Provider,
         }, ct);
         log.LogInformation("Inbound spool: reply to {MessageSid} from {From} queued", LogSanitiser.Clean(message.ProviderMessageId), Phone.Mask(message.From));
     }

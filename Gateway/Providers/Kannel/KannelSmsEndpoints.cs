@@ -1,4 +1,3 @@
-using Gateway.Data;
 using Gateway.Delivery;
 using Gateway.Hosting;
 using Gateway.Inbound;
@@ -17,7 +16,10 @@ namespace Gateway.Providers.Kannel;
 /// with max-messages = 0 Kannel sends nothing back, so the reply is queued as an outbound message (kind 'reply', or
 /// 'opt_out_confirmation' after STOP) that goes back through Kannel when a route sends through it. Kannel's %I with
 /// the sender is the message's id: a request Kannel repeats (http-request-retry) is one message with one reply.
-/// Without the token: 403 and nothing stored. With the database away: 503, so that Kannel, told to retry, tries again.
+/// Without the token: 403 and nothing stored. The message is taken by <see cref="InboundIntake"/>, as Twilio's are: with
+/// the database away it is kept in the inbound spool (200, nothing to send now) and replayed when the database is
+/// back, its reply then queued by the replay under the same key; when neither can take it, 503, so that a Kannel told
+/// to retry (http-request-retry) tries again.
 /// </summary>
 public static class KannelSmsEndpoints
 {
@@ -30,8 +32,8 @@ public static class KannelSmsEndpoints
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-    private static async Task<IResult> ReceiveSms(HttpRequest request, InboundPipeline pipeline, Outbox outbox, NpgsqlDataSource db,
-        DatabaseReadiness readiness, IOptions<KannelOptions> kannel, IOptions<GatewayOptions> gateway, TimeProvider clock,
+    private static async Task<IResult> ReceiveSms(HttpRequest request, InboundIntake intake, Outbox outbox, NpgsqlDataSource db,
+        IOptions<KannelOptions> kannel, IOptions<GatewayOptions> gateway, TimeProvider clock,
         ILoggerFactory logs, CancellationToken ct)
     {
         var query = request.QueryString.Value ?? "";
@@ -54,22 +56,22 @@ public static class KannelSmsEndpoints
         var from = Phone.NormaliseSender(sms.From, gateway.Value.DefaultRegion);
         if (!from.IsValid)
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: $"from: {from.Error}");
-        if (!readiness.IsReady)
-            return DatabaseAway(readiness.LastError);
 
         var message = new InboundMessage(KannelSmsProvider.ProviderName, MessageId(sms.KannelId, from.E164!), from.E164!,
             InboundReader.Storable(sms.To), sms.Text, clock.GetUtcNow());
         try
         {
-            var answer = await pipeline.HandleAsync(message, ct);
+            var answer = await intake.TakeAsync(message, ct);   // the spool when the database is unreachable
             if (answer.Reply is not null)
                 await QueueReplyAsync(db, outbox, message, answer);
         }
-        catch (NpgsqlException e)
+        catch (Exception e) when (InboundIntake.IsDatabaseUnavailable(e))
         {
-            logs.CreateLogger(typeof(KannelSmsEndpoints)).LogWarning("Kannel message {Id} from {From}: the database is away ({Error}); answered 503",
+            // Handled, but the reply could not be queued: Kannel's retry finds the message handled and queues it then.
+            logs.CreateLogger(typeof(KannelSmsEndpoints)).LogWarning("Kannel message {Id} from {From}: handled, but its reply could not be queued ({Error}); answered 503",
                 LogSanitiser.Clean(sms.KannelId), Phone.Mask(from.E164), e.Message);
-            return DatabaseAway(e.Message);
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
+                detail: "the database went away before the reply could be queued: try again");
         }
         // Whatever the body says would go to the phone if max-messages were not 0: say nothing.
         return Results.Text("", "text/plain; charset=utf-8");
@@ -87,11 +89,8 @@ public static class KannelSmsEndpoints
         await outbox.EnqueueAsync(conn, null, new OutboundMessage(message.From, answer.Reply!,
             optOut ? MessageKinds.OptOutConfirmation : MessageKinds.Reply, MessagePriority.Critical)
         {
-            DedupeKey = $"reply:{message.Provider}:{message.ProviderMessageId}",
+            DedupeKey = InboundSpoolReplay.ReplyKey(message),
             Provider = KannelSmsProvider.ProviderName,
         }, CancellationToken.None);
     }
-
-    private static IResult DatabaseAway(string? reason) => Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
-        detail: $"the database is not reachable ({reason}); the message was not taken");
 }
