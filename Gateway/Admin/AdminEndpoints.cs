@@ -22,154 +22,104 @@ public static class AdminEndpoints
         var api = app.MapGroup("/api");
 
         var view = api.MapGroup("").RequireAuthorization(AdminPolicies.View);
-        view.MapGet("/subscribers/{phone}", GetSubscriber);
-        view.MapGet("/subscribers/{phone}/consent", ListConsent);
-        view.MapGet("/inbox", ListInbox);
+        view.MapGet("/subscribers/{phone}", GetSubscriber).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        view.MapGet("/subscribers/{phone}/consent", ListConsent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        view.MapGet("/inbox", ListInbox).ProducesProblem(StatusCodes.Status400BadRequest);
         view.MapGet("/courses", ListCourses);
 
         // Everyone who acts on residents' messages; viewers only look.
         api.MapPost("/inbox/{id:long}/handled", MarkHandled).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Editor, Roles.Approver, Roles.Counsellor));
 
         var edit = api.MapGroup("").RequireAuthorization(AdminPolicies.Edit);
-        edit.MapPost("/subscribers/{phone}/enrolments", EnrolInCourse).WithRequestSizeLimit(16 * 1024);
+        edit.MapPost("/subscribers/{phone}/enrolments", EnrolInCourse).WithRequestSizeLimit(16 * 1024)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
     }
 
     // ---- Subscribers ------------------------------------------------------------------------------------------
 
-    private static async Task<IResult> GetSubscriber(string phone, GetSubscriber get, ListCoursePositions positions, IOptions<GatewayOptions> options,
-        CancellationToken ct)
+    private static async Task<Results<Ok<SubscriberResponse>, ProblemHttpResult>> GetSubscriber(string phone, GetSubscriber get,
+        ListCoursePositions positions, IOptions<GatewayOptions> options, CancellationToken ct)
     {
         var (e164, problem) = ReadPhone(phone, options.Value);
         if (problem is not null)
             return problem;
         var profile = await get.HandleAsync(e164!, ct);
-        return profile is null
-            ? Results.Problem(statusCode: 404, detail: $"phone: no subscriber {Phone.Mask(e164)}")
-            : Results.Ok(new
-            {
-                phone = profile.Phone,
-                status = profile.Status,
-                language = profile.Language,
-                topics = profile.Topics,
-                region = profile.Region,
-                createdAt = profile.CreatedAt,
-                optedOutAt = profile.OptedOutAt,
-                courses = (await positions.HandleAsync(e164!, ct)).Select(CoursePositionJson),
-            });
+        if (profile is null)
+            return TypedResults.Problem(statusCode: 404, detail: $"phone: no subscriber {Phone.Mask(e164)}");
+        return TypedResults.Ok(new SubscriberResponse(profile.Phone, profile.Status, profile.Language, profile.Topics, profile.Region,
+            profile.CreatedAt, profile.OptedOutAt, (await positions.HandleAsync(e164!, ct)).Select(CoursePositionJson).ToList()));
     }
 
-    private static async Task<IResult> ListConsent(string phone, GetSubscriber get, ListConsentEvents list, IOptions<GatewayOptions> options, CancellationToken ct)
+    private static async Task<Results<Ok<List<ConsentEventResponse>>, ProblemHttpResult>> ListConsent(string phone, GetSubscriber get,
+        ListConsentEvents list, IOptions<GatewayOptions> options, CancellationToken ct)
     {
         var (e164, problem) = ReadPhone(phone, options.Value);
         if (problem is not null)
             return problem;
         var events = await list.HandleAsync(e164!, ct);
         if (events.Count == 0 && await get.HandleAsync(e164!, ct) is null)
-            return Results.Problem(statusCode: 404, detail: $"phone: no subscriber and no consent record for {Phone.Mask(e164)}");
-        return Results.Ok(events.Select(e => new
-        {
-            action = e.Action,
-            scope = e.Scope,
-            keyword = e.Keyword,
-            channel = e.Channel,
-            occurredAt = e.OccurredAt,
-        }));
+            return TypedResults.Problem(statusCode: 404, detail: $"phone: no subscriber and no consent record for {Phone.Mask(e164)}");
+        return TypedResults.Ok(events.Select(e => new ConsentEventResponse(e.Action, e.Scope, e.Keyword, e.Channel, e.OccurredAt)).ToList());
     }
 
     // ---- Courses (Lessons) -------------------------------------------------------------------------------------
 
-    private static async Task<IResult> ListCourses(ListCourses list, CancellationToken ct) =>
-        Results.Ok((await list.HandleAsync(ct)).Select(c => new
-        {
-            key = c.Course.Key,
-            number = c.Course.Number,
-            title = new { zh = c.Course.Title.Zh, en = c.Course.Title.En },
-            lessons = c.Course.Lessons.Count,
-            enrolments = c.Enrolments,
-            completed = c.Completed,
-            completionRate = c.CompletionRate,
-            reached = c.Reached,
-        }));
+    private static async Task<Ok<List<CourseResponse>>> ListCourses(ListCourses list, CancellationToken ct) =>
+        TypedResults.Ok((await list.HandleAsync(ct)).Select(c => new CourseResponse(c.Course.Key, c.Course.Number,
+            new BilingualText(c.Course.Title.Zh, c.Course.Title.En), c.Course.Lessons.Count, c.Enrolments, c.Completed, c.CompletionRate,
+            c.Reached)).ToList());
 
     /// <param name="Course">The course's key or number ("hygiene-kids", "11"), or any name residents may type.</param>
     public sealed record EnrolmentRequest(string? Course);
 
-    private static async Task<IResult> EnrolInCourse(string phone, EnrolmentRequest? request, EnrolInCourse enrol, CourseCatalog courses,
+    private static async Task<Results<Created<EnrolmentResponse>, Ok<EnrolmentResponse>, ProblemHttpResult>> EnrolInCourse(string phone, EnrolmentRequest? request, EnrolInCourse enrol, CourseCatalog courses,
         IOptions<GatewayOptions> options, HttpContext http, CancellationToken ct)
     {
         var (e164, problem) = ReadPhone(phone, options.Value);
         if (problem is not null)
             return problem;
         if (string.IsNullOrWhiteSpace(request?.Course))
-            return Results.Problem(statusCode: 400, detail: "course: required (a course key or number)");
+            return TypedResults.Problem(statusCode: 400, detail: "course: required (a course key or number)");
         if (courses.Resolve(request.Course) is not { } course)
-            return Results.Problem(statusCode: 422, detail: $"course: no course '{request.Course}'; courses: {courses.Menu("en")}");
+            return TypedResults.Problem(statusCode: 422, detail: $"course: no course '{request.Course}'; courses: {courses.Menu("en")}");
 
         var (result, enrolment) = await enrol.HandleAsync(e164!, course, http.User.Caller().Name, ct);
         return result switch
         {
-            EnrolmentResult.UnknownSubscriber => Results.Problem(statusCode: 404,
+            EnrolmentResult.UnknownSubscriber => (Results<Created<EnrolmentResponse>, Ok<EnrolmentResponse>, ProblemHttpResult>)TypedResults.Problem(statusCode: 404,
                 detail: $"phone: no subscriber {Phone.Mask(e164)}; only a number that has texted or dialled the gateway can be enrolled"),
-            EnrolmentResult.OptedOut => Results.Problem(statusCode: 409,
+            EnrolmentResult.OptedOut => TypedResults.Problem(statusCode: 409,
                 detail: $"phone: {Phone.Mask(e164)} opted out of all messages; only the resident can opt back in"),
-            EnrolmentResult.Pending => Results.Problem(statusCode: 409,
+            EnrolmentResult.Pending => TypedResults.Problem(statusCode: 409,
                 detail: $"phone: {Phone.Mask(e164)} was imported and has not replied YES yet; only the resident can confirm"),
-            EnrolmentResult.Already => Results.Ok(EnrolmentJson(course, enrolment!)),
-            _ => Results.Created($"/api/subscribers/{Uri.EscapeDataString(e164!)}", EnrolmentJson(course, enrolment!)),
+            EnrolmentResult.Already => TypedResults.Ok(EnrolmentJson(course, enrolment!)),
+            _ => TypedResults.Created($"/api/subscribers/{Uri.EscapeDataString(e164!)}", EnrolmentJson(course, enrolment!)),
         };
     }
 
-    private static object EnrolmentJson(Course course, Enrolment e) => new
-    {
-        course = course.Key,
-        number = course.Number,
-        nextLesson = e.LessonDue,
-        lessons = course.Lessons.Count,
-        channel = e.Channel,
-        enrolledAt = e.EnrolledAt,
-    };
+    private static EnrolmentResponse EnrolmentJson(Course course, Enrolment e) =>
+        new(course.Key, course.Number, e.LessonDue, course.Lessons.Count, e.Channel, e.EnrolledAt);
 
-    private static object CoursePositionJson(CoursePosition p) => new
-    {
-        course = p.Course,
-        number = p.Number,
-        nextLesson = p.NextLesson,
-        lessons = p.Lessons,
-        lastLesson = p.LastLesson,
-        lastLessonStatus = p.LastLessonStatus,
-        channel = p.Channel,
-        enrolledAt = p.EnrolledAt,
-        completedAt = p.CompletedAt,
-    };
+    private static CoursePositionResponse CoursePositionJson(CoursePosition p) =>
+        new(p.Course, p.Number, p.NextLesson, p.Lessons, p.LastLesson, p.LastLessonStatus, p.Channel, p.EnrolledAt, p.CompletedAt);
 
     // ---- Inbox ------------------------------------------------------------------------------------------------
 
-    private static async Task<IResult> ListInbox(bool? unhandled, long? before, int? limit, ListInbox list, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Ok<InboxPageResponse>, ProblemHttpResult>> ListInbox(bool? unhandled, long? before, int? limit,
+        ListInbox list, HttpContext http, CancellationToken ct)
     {
         if (limit is < 1 or > Inbound.ListInbox.MaxPage)
-            return Results.Problem(statusCode: 400, detail: $"limit: must be between 1 and {Inbound.ListInbox.MaxPage}");
+            return TypedResults.Problem(statusCode: 400, detail: $"limit: must be between 1 and {Inbound.ListInbox.MaxPage}");
         // The messages a person should look at, unless they ask for every message.
         var caller = http.User.Caller();
         var messages = await list.HandleAsync(unhandled ?? true, before, limit ?? DefaultPage, caller.Regions.Regions, caller.SeesCounselling, ct);
         var next = messages.Count == (limit ?? DefaultPage)
             ? $"/api/inbox?unhandled={(unhandled ?? true ? "true" : "false")}&limit={limit ?? DefaultPage}&before={messages[^1].Id}"
             : null;
-        return Results.Ok(new
-        {
-            messages = messages.Select(m => new
-            {
-                id = m.Id,
-                phone = caller.SeesFullNumbers ? m.Phone : Phone.Mask(m.Phone),
-                body = m.Body,
-                receivedAt = m.ReceivedAt,
-                intent = m.Intent,
-                reply = m.Reply,
-                handledAt = m.HandledAt,
-                provider = m.Provider,
-                media = m.Media.Select(x => new { url = x.Url, contentType = x.ContentType }),
-            }),
-            next,
-        });
+        return TypedResults.Ok(new InboxPageResponse(messages.Select(m => new InboxMessageResponse(m.Id,
+            caller.SeesFullNumbers ? m.Phone : Phone.Mask(m.Phone), m.Body, m.ReceivedAt, m.Intent, m.Reply, m.HandledAt, m.Provider,
+            m.Media.Select(x => new InboxMediaResponse(x.Url, x.ContentType)).ToList())).ToList(), next));
     }
 
     private static async Task<Results<Ok<InboxHandledResponse>, ProblemHttpResult>> MarkHandled(long id, MarkInboxMessageHandled mark, HttpContext http,
@@ -181,9 +131,9 @@ public static class AdminEndpoints
     // ---- Helpers ----------------------------------------------------------------------------------------------
 
     /// <summary>"+8613800138000", "+86 138 0013 8000" (URL-encoded) or "13800138000" (DEFAULT_REGION) all name the same number.</summary>
-    private static (string? E164, IResult? Problem) ReadPhone(string raw, GatewayOptions options)
+    private static (string? E164, ProblemHttpResult? Problem) ReadPhone(string raw, GatewayOptions options)
     {
         var phone = Phone.Normalise(Uri.UnescapeDataString(raw), options.DefaultRegion);
-        return phone.IsValid ? (phone.E164, null) : (null, Results.Problem(statusCode: 400, detail: $"phone: {phone.Error}"));
+        return phone.IsValid ? (phone.E164, null) : (null, TypedResults.Problem(statusCode: 400, detail: $"phone: {phone.Error}"));
     }
 }

@@ -32,8 +32,10 @@ public static class BroadcastEndpoints
         var api = app.MapGroup("/api/broadcasts");
         api.MapGet("", List).RequireAuthorization(AdminPolicies.View);
         api.MapGet("/{id:long}", Get).RequireAuthorization(AdminPolicies.View);
-        api.MapGet("/{id:long}/report.csv", Report).RequireAuthorization(AdminPolicies.View);
-        api.MapGet("/{id:long}/not-reached.csv", NotReached).RequireAuthorization(AdminPolicies.Administer);
+        api.MapGet("/{id:long}/report.csv", Report).RequireAuthorization(AdminPolicies.View)
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id:long}/not-reached.csv", NotReached).RequireAuthorization(AdminPolicies.Administer)
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/preview", Preview).RequireAuthorization(AdminPolicies.View).WithRequestSizeLimit(MaxRequestBytes);
         api.MapPost("", Create).RequireAuthorization(AdminPolicies.Edit).WithRequestSizeLimit(MaxRequestBytes);
         api.MapPost("/{id:long}/approve", Approve).RequireAuthorization(AdminPolicies.Approve).WithRequestSizeLimit(MaxRequestBytes);

@@ -20,8 +20,10 @@ public static class ExportEndpoints
     public static void MapSubscriberExports(this IEndpointRouteBuilder app)
     {
         var edit = app.MapGroup("/api/subscribers").RequireAuthorization(AdminPolicies.Edit);
-        edit.MapGet("/export.csv", Subscribers);
-        edit.MapGet("/{phone}/consent.csv", Consent);
+        edit.MapGet("/export.csv", Subscribers).Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden);
+        edit.MapGet("/{phone}/consent.csv", Consent).Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static readonly string[] Statuses = [Subscriber.Active, Subscriber.OptedOut, Subscriber.Pending];

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Gateway.Inbound;
 using Gateway.Hosting;
 using Gateway.Ussd;
@@ -23,6 +24,8 @@ public static class AfricasTalkingEndpoints
         app.MapPost(UssdPath, AfricasTalkingUssd.ReceiveAsync)
             .Accepts<IFormCollection>("application/x-www-form-urlencoded")
             .TimedAsWebhook("africastalking_ussd")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .AddEndpointFilter<UssdCallbackTokenFilter>()
             .WithRequestSizeLimit(AfricasTalkingUssd.MaxRequestBytes);
     }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Gateway.Hosting;
 using Gateway.Phones;
 using Gateway.Ussd;
@@ -23,7 +24,7 @@ public static class AfricasTalkingUssd
     public const int MaxSessionIdLength = 128;
     public const int MaxServiceCodeLength = 64;
 
-    public static async Task<IResult> ReceiveAsync(HttpRequest request, HandleUssd handle, IOptions<GatewayOptions> options, CancellationToken ct)
+    public static async Task<Results<ContentHttpResult, ProblemHttpResult>> ReceiveAsync(HttpRequest request, HandleUssd handle, IOptions<GatewayOptions> options, CancellationToken ct)
     {
         var form = await request.ReadFormAsync(ct);
         string? Field(string name) => form.TryGetValue(name, out var value) ? value.ToString() : null;
@@ -36,27 +37,27 @@ public static class AfricasTalkingUssd
         var networkCode = Field("networkCode");
 
         if (string.IsNullOrWhiteSpace(sessionId))
-            return Results.Problem(statusCode: 400, detail: "sessionId: required");
+            return TypedResults.Problem(statusCode: 400, detail: "sessionId: required");
         if (sessionId.Length > MaxSessionIdLength)
-            return Results.Problem(statusCode: 400, detail: $"sessionId: at most {MaxSessionIdLength} characters");
+            return TypedResults.Problem(statusCode: 400, detail: $"sessionId: at most {MaxSessionIdLength} characters");
         if (string.IsNullOrWhiteSpace(serviceCode))
-            return Results.Problem(statusCode: 400, detail: "serviceCode: required");
+            return TypedResults.Problem(statusCode: 400, detail: "serviceCode: required");
         if (serviceCode.Length > MaxServiceCodeLength)
-            return Results.Problem(statusCode: 400, detail: $"serviceCode: at most {MaxServiceCodeLength} characters");
+            return TypedResults.Problem(statusCode: 400, detail: $"serviceCode: at most {MaxServiceCodeLength} characters");
         if (phoneNumber is null)
-            return Results.Problem(statusCode: 400, detail: "phoneNumber: required");
+            return TypedResults.Problem(statusCode: 400, detail: "phoneNumber: required");
         // AT sends +254…-style numbers: with the '+', the number's own country code wins over DEFAULT_REGION. The network
         // dialled in from it, so a possible number is enough (its sandbox uses +254000000001, which is not "valid").
         var phone = Phone.NormaliseSender(phoneNumber, options.Value.DefaultRegion);
         if (!phone.IsValid)
-            return Results.Problem(statusCode: 400, detail: $"phoneNumber: {phone.Error}");
+            return TypedResults.Problem(statusCode: 400, detail: $"phoneNumber: {phone.Error}");
         if (text is null)
-            return Results.Problem(statusCode: 400, detail: "text: required (empty on the first request of a session)");
+            return TypedResults.Problem(statusCode: 400, detail: "text: required (empty on the first request of a session)");
         if (networkCode is { Length: > 16 })
-            return Results.Problem(statusCode: 400, detail: "networkCode: at most 16 characters");
+            return TypedResults.Problem(statusCode: 400, detail: "networkCode: at most 16 characters");
 
         var reply = await handle.HandleAsync(new UssdRequest(sessionId.Trim(), phone.E164!, serviceCode.Trim(), networkCode, text), ct);
-        return Results.Text(Format(reply), "text/plain; charset=utf-8");
+        return TypedResults.Text(Format(reply), "text/plain; charset=utf-8");
     }
 
     /// <summary>"CON …" or "END …", nothing before it: AT ends the session on a reply that starts any other way (help article 484351).</summary>

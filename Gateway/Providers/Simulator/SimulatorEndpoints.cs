@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Gateway.Admin;
 using Gateway.Hosting;
 using Gateway.Inbound;
@@ -22,18 +23,22 @@ public static class SimulatorEndpoints
         if (RoutesFor(app) is not { } simulator) return;
 
         var api = simulator.MapGroup("/api/simulator");
-        api.MapGet("/messages", ListMessages);
-        api.MapGet("/conversation", ShowConversation);
-        api.MapPost("/inbound", ReceiveInbound).WithRequestSizeLimit(16 * 1024).KeepsResidentsText();
-        simulator.MapGet("/simulator", () => Results.Stream(
-            typeof(SimulatorEndpoints).Assembly.GetManifestResourceStream("Gateway.Providers.Simulator.simulator.html")!,
-            "text/html; charset=utf-8"));
+        api.MapGet("/messages", ListMessages).ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapGet("/conversation", ShowConversation).ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapPost("/inbound", ReceiveInbound).WithRequestSizeLimit(16 * 1024).KeepsResidentsText()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        simulator.MapGet("/simulator", Page).Produces(StatusCodes.Status200OK, contentType: "text/html");
 
         if (SimulatorOptions.Access(app.Services).Open)
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SimulatorEndpoints)).LogWarning(
                 "Local mode: the simulator (/simulator, /simulator/ussd, /api/simulator/*) is open to anyone who can reach this port; " +
                 "outside local mode it needs SIMULATOR_ENABLED=true and a token of any role or a staff sign-in");
     }
+
+    /// <summary>The phone simulator's page, shipped in the assembly.</summary>
+    internal static FileStreamHttpResult Page() => TypedResults.Stream(
+        typeof(SimulatorEndpoints).Assembly.GetManifestResourceStream("Gateway.Providers.Simulator.simulator.html")!,
+        "text/html; charset=utf-8");
 
     /// <summary>The group the simulator's routes go in, or null when they are not mapped at all.</summary>
     internal static RouteGroupBuilder? RoutesFor(WebApplication app)
@@ -47,58 +52,46 @@ public static class SimulatorEndpoints
     /// <param name="Id">Optional message id; sending the same id twice behaves like a provider retrying its webhook.</param>
     public sealed record InboundRequest(string? From, string? Body, string? Id);
 
-    private static async Task<IResult> ReceiveInbound(InboundRequest request, InboundPipeline pipeline, SimulatorSmsProvider simulator,
+    private static async Task<Results<Ok<SimulatedInboundResponse>, ProblemHttpResult>> ReceiveInbound(InboundRequest request, InboundPipeline pipeline, SimulatorSmsProvider simulator,
         IOptions<GatewayOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var from = Phone.Normalise(request.From, options.Value.DefaultRegion);
         if (!from.IsValid)
-            return Results.Problem(statusCode: 400, detail: $"from: {from.Error}");
+            return TypedResults.Problem(statusCode: 400, detail: $"from: {from.Error}");
         if (request.Body is null)
-            return Results.Problem(statusCode: 400, detail: "body: required");
+            return TypedResults.Problem(statusCode: 400, detail: "body: required");
         if (request.Body.Length > MaxBodyLength)
-            return Results.Problem(statusCode: 422, detail: $"body: {request.Body.Length} characters; an SMS can carry at most {MaxBodyLength}");
+            return TypedResults.Problem(statusCode: 422, detail: $"body: {request.Body.Length} characters; an SMS can carry at most {MaxBodyLength}");
 
         var id = string.IsNullOrWhiteSpace(request.Id) ? "SIM" + Guid.NewGuid().ToString("N") : request.Id.Trim();
         if (id.Length > 128)
-            return Results.Problem(statusCode: 400, detail: "id: at most 128 characters");
+            return TypedResults.Problem(statusCode: 400, detail: "id: at most 128 characters");
         id = InboundReader.Storable(id);
         var result = await pipeline.HandleAsync(new InboundMessage(SimulatorSmsProvider.ProviderName, id, from.E164!, null, request.Body, clock.GetUtcNow()), ct);
         if (result.Reply is not null && !result.Duplicate)
             await simulator.RecordReplyAsync(from.E164!, result.Reply, ct);
-        return Results.Ok(new { from = from.E164, id, reply = result.Reply, duplicate = result.Duplicate });
+        return TypedResults.Ok(new SimulatedInboundResponse(from.E164!, id, result.Reply, result.Duplicate));
     }
 
     /// <summary>The resident's view for the /simulator page: both sides of the conversation and the number's record.</summary>
-    private static async Task<IResult> ShowConversation(string? phone, int? limit, ReadConversation conversation, GetSubscriber subscriber,
+    private static async Task<Results<Ok<ConversationResponse>, ProblemHttpResult>> ShowConversation(string? phone, int? limit, ReadConversation conversation, GetSubscriber subscriber,
         IOptions<GatewayOptions> options, CancellationToken ct)
     {
         var parsed = Phone.Normalise(phone, options.Value.DefaultRegion);
         if (!parsed.IsValid)
-            return Results.Problem(statusCode: 400, detail: $"phone: {parsed.Error}");
+            return TypedResults.Problem(statusCode: 400, detail: $"phone: {parsed.Error}");
         if (limit is < 1 or > 1000)
-            return Results.Problem(statusCode: 400, detail: "limit: must be between 1 and 1000");
+            return TypedResults.Problem(statusCode: 400, detail: "limit: must be between 1 and 1000");
 
         var lines = await conversation.HandleAsync(parsed.E164!, limit ?? 200, ct);
         var profile = await subscriber.HandleAsync(parsed.E164!, ct);
-        return Results.Ok(new
-        {
-            phone = parsed.E164,
-            subscriber = profile is null ? null : new { status = profile.Status, language = profile.Language, topics = profile.Topics },
-            messages = lines.Select(l => new
-            {
-                direction = l.Direction,
-                body = l.Body,
-                at = l.At,
-                intent = l.Intent,
-                replied = l.Replied,
-                segments = l.Segments,
-                encoding = l.Encoding,
-                media = l.Media.Select(x => new { url = x.Url, contentType = x.ContentType }),
-            }),
-        });
+        return TypedResults.Ok(new ConversationResponse(parsed.E164!,
+            profile is null ? null : new ConversationSubscriberResponse(profile.Status, profile.Language, profile.Topics),
+            lines.Select(l => new ConversationLineResponse(l.Direction, l.Body, l.At, l.Intent, l.Replied, l.Segments, l.Encoding,
+                l.Media.Select(x => new ConversationMediaResponse(x.Url, x.ContentType)).ToList())).ToList()));
     }
 
-    private static async Task<IResult> ListMessages(string? to, int? limit, SimulatorSmsProvider simulator,
+    private static async Task<Results<Ok<List<SimulatedMessageResponse>>, ProblemHttpResult>> ListMessages(string? to, int? limit, SimulatorSmsProvider simulator,
         IOptions<GatewayOptions> options, CancellationToken ct)
     {
         string? phone = null;
@@ -106,20 +99,13 @@ public static class SimulatorEndpoints
         {
             var parsed = Phone.Normalise(to, options.Value.DefaultRegion);
             if (!parsed.IsValid)
-                return Results.Problem(statusCode: 400, detail: $"to: {parsed.Error}");
+                return TypedResults.Problem(statusCode: 400, detail: $"to: {parsed.Error}");
             phone = parsed.E164;
         }
         if (limit is < 1 or > 1000)
-            return Results.Problem(statusCode: 400, detail: "limit: must be between 1 and 1000");
+            return TypedResults.Problem(statusCode: 400, detail: "limit: must be between 1 and 1000");
 
         var messages = await simulator.ListAsync(phone, limit ?? 100, ct);
-        return Results.Ok(messages.Select(m => new
-        {
-            to = m.To,
-            body = m.Body,
-            segments = m.Segments,
-            encoding = m.Encoding,
-            sentAt = m.SentAt,
-        }));
+        return TypedResults.Ok(messages.Select(m => new SimulatedMessageResponse(m.To, m.Body, m.Segments, m.Encoding, m.SentAt)).ToList());
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Gateway.Ussd;
 using Microsoft.Extensions.Options;
 
@@ -17,8 +18,11 @@ public static class UssdSimulatorPage
         if (!app.Services.GetRequiredService<IOptions<UssdOptions>>().Value.Enabled) return;
         if (SimulatorEndpoints.RoutesFor(app) is not { } simulator) return;
 
-        simulator.MapGet(Path, () => Results.Stream(
-            typeof(UssdSimulatorPage).Assembly.GetManifestResourceStream("Gateway.Providers.Simulator.ussd-simulator.html")!,
-            "text/html; charset=utf-8"));
+        simulator.MapGet(Path, Page).Produces(StatusCodes.Status200OK, contentType: "text/html");
     }
+
+    /// <summary>The USSD simulator's page, shipped in the assembly.</summary>
+    private static FileStreamHttpResult Page() => TypedResults.Stream(
+        typeof(UssdSimulatorPage).Assembly.GetManifestResourceStream("Gateway.Providers.Simulator.ussd-simulator.html")!,
+        "text/html; charset=utf-8");
 }

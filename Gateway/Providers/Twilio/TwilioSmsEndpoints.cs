@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Gateway.Hosting;
 using Gateway.Inbound;
 using Gateway.Phones;
@@ -27,6 +28,9 @@ public static class TwilioSmsEndpoints
     {
         app.MapPost(Path, ReceiveSms)
             .TimedAsWebhook("twilio_sms")
+            .Produces<string>(StatusCodes.Status200OK, "application/xml")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithRequestSizeLimit(MaxRequestBytes)
             .AddEndpointFilter<TwilioSignatureFilter>()
             .KeepsResidentsText()    // a NUL in a signed message is the resident's text, made storable, never refused
@@ -36,28 +40,29 @@ public static class TwilioSmsEndpoints
     /// <summary>Twilio's MessageSid is 34 characters; anything far longer, or with control characters, is not one.</summary>
     public const int MaxMessageSidLength = 64;
 
-    private static async Task<IResult> ReceiveSms(HttpRequest request, InboundIntake intake, IOptions<GatewayOptions> options,
+    /// <summary>TwiML, or a problem (400; 403 from the signature filter; 503 when neither the database nor the spool can keep it).</summary>
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ReceiveSms(HttpRequest request, InboundIntake intake, IOptions<GatewayOptions> options,
         TimeProvider clock, CancellationToken ct)
     {
         // The signature filter has read and checked the form already; this is its cached copy.
         var form = await request.ReadFormAsync(ct);
         var messageSid = form["MessageSid"].ToString().Trim();
         if (messageSid.Length == 0)
-            return Results.Problem(statusCode: 400, detail: "MessageSid: required");
+            return TypedResults.Problem(statusCode: 400, detail: "MessageSid: required");
         if (messageSid.Length > MaxMessageSidLength || messageSid.Any(char.IsControl))
-            return Results.Problem(statusCode: 400, detail: $"MessageSid: at most {MaxMessageSidLength} printable characters");
+            return TypedResults.Problem(statusCode: 400, detail: $"MessageSid: at most {MaxMessageSidLength} printable characters");
         var fromField = form["From"].ToString();
         if (string.IsNullOrWhiteSpace(fromField))
-            return Results.Problem(statusCode: 400, detail: "From: required");
+            return TypedResults.Problem(statusCode: 400, detail: "From: required");
         // Channel addresses (whatsapp:+…, messenger:…) are other products with other consent rules: not served here.
         if (fromField.Contains(':', StringComparison.Ordinal))
-            return Results.Problem(statusCode: 400, detail: $"From: '{fromField.Split(':')[0]}:' addresses are not supported; only SMS from phone numbers");
+            return TypedResults.Problem(statusCode: 400, detail: $"From: '{fromField.Split(':')[0]}:' addresses are not supported; only SMS from phone numbers");
         // The carrier delivered it: a number libphonenumber does not know yet is still a resident's (Phone.NormaliseSender).
         var from = Phone.NormaliseSender(fromField, options.Value.DefaultRegion);
         if (!from.IsValid)
-            return Results.Problem(statusCode: 400, detail: $"From: {from.Error}");
+            return TypedResults.Problem(statusCode: 400, detail: $"From: {from.Error}");
         if (Media(form) is not { } media)
-            return Results.Problem(statusCode: 400, detail: $"NumMedia: a number from 0 to {MaxMedia}, with a MediaUrl for each");
+            return TypedResults.Problem(statusCode: 400, detail: $"NumMedia: a number from 0 to {MaxMedia}, with a MediaUrl for each");
 
         var to = form["To"].ToString();
         var optOutType = form["OptOutType"].ToString();
@@ -72,7 +77,7 @@ public static class TwilioSmsEndpoints
         var twiml = new MessagingResponse();
         if (answer.Reply is not null)
             twiml.Message(XmlText.Carriable(answer.Reply));
-        return Results.Text(twiml.ToString(), "application/xml; charset=utf-8");
+        return TypedResults.Text(twiml.ToString(), "application/xml; charset=utf-8");
     }
 
     /// <summary>Twilio sends at most 10 media with a message.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Gateway.Inbound;
 using Gateway.Delivery;
 using Gateway.Hosting;
@@ -18,34 +19,35 @@ public static class TwilioStatusEndpoints
     public static void MapTwilioStatus(this IEndpointRouteBuilder app) =>
         app.MapPost(TwilioSmsProvider.StatusPath, ReceiveStatus)
             .TimedAsWebhook("twilio_status")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .AddEndpointFilter<TwilioSignatureFilter>()
             .WithRequestSizeLimit(16 * 1024)
             .DisableAntiforgery();
 
-    private static async Task<IResult> ReceiveStatus(HttpRequest request, RecordDeliveryReport reports, CancellationToken ct)
+    private static async Task<Results<Ok, ProblemHttpResult>> ReceiveStatus(HttpRequest request, RecordDeliveryReport reports, CancellationToken ct)
     {
         var form = await request.ReadFormAsync(ct);
         var sid = form["MessageSid"].ToString();
         var status = form["MessageStatus"].ToString();
         if (string.IsNullOrWhiteSpace(sid) || sid.Length > 64)
-            return Results.Problem(statusCode: 400, detail: "MessageSid: required (at most 64 characters)");
+            return TypedResults.Problem(statusCode: 400, detail: "MessageSid: required (at most 64 characters)");
         if (string.IsNullOrWhiteSpace(status))
-            return Results.Problem(statusCode: 400, detail: "MessageStatus: required");
+            return TypedResults.Problem(statusCode: 400, detail: "MessageStatus: required");
         long? messageId = null;
         if (request.Query["m"] is { Count: > 0 } m)
         {
             if (!long.TryParse(m.ToString(), out var id) || id <= 0)
-                return Results.Problem(statusCode: 400, detail: "m: must be our message id, a positive integer");
+                return TypedResults.Problem(statusCode: 400, detail: "m: must be our message id, a positive integer");
             messageId = id;
         }
 
         var errorCode = form["ErrorCode"].ToString();
         var report = TwilioErrors.ToReport(sid, messageId, status, errorCode);
         if (report is null)
-            return Results.Problem(statusCode: 400,
+            return TypedResults.Problem(statusCode: 400,
                 detail: $"MessageStatus: '{status}' is not a Twilio status; expected one of {string.Join(", ", TwilioErrors.StatusWords)}");
 
         await reports.HandleAsync(report, ct);
-        return Results.Ok();
+        return TypedResults.Ok();
     }
 }
