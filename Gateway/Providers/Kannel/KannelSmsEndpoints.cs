@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Gateway.Delivery;
 using Gateway.Hosting;
 using Gateway.Inbound;
@@ -29,23 +30,26 @@ public static class KannelSmsEndpoints
     public static void MapKannelSms(this IEndpointRouteBuilder app) =>
         app.MapGet(KannelIncomingSms.Path, ReceiveSms)
             .KeepsResidentsText()    // a UCS-2 text arrives as raw UTF-16BE bytes, %00 in every Latin character
+            .TimedAsWebhook("kannel_sms")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-    private static async Task<IResult> ReceiveSms(HttpRequest request, InboundIntake intake, Outbox outbox, NpgsqlDataSource db,
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ReceiveSms(HttpRequest request, InboundIntake intake, Outbox outbox, NpgsqlDataSource db,
         IOptions<KannelOptions> kannel, IOptions<GatewayOptions> gateway, TimeProvider clock,
         ILoggerFactory logs, CancellationToken ct)
     {
         var query = request.QueryString.Value ?? "";
         if (query.Length > MaxQueryLength)
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: $"the query is longer than {MaxQueryLength} characters");
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, detail: $"the query is longer than {MaxQueryLength} characters");
         KannelIncomingSms sms;
         switch (KannelIncomingSms.Parse(query, kannel.Value.CallbackToken))
         {
             case KannelMoRequest.Refused refused:
-                return Results.Problem(statusCode: StatusCodes.Status403Forbidden, detail: refused.Reason);
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, detail: refused.Reason);
             case KannelMoRequest.Invalid invalid:
-                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: invalid.Reason);
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, detail: invalid.Reason);
             case KannelMoRequest.Parsed parsed:
                 sms = parsed.Sms;
                 break;
@@ -55,7 +59,7 @@ public static class KannelSmsEndpoints
         // The SMSC delivered it: a number libphonenumber does not know yet is still a resident's.
         var from = Phone.NormaliseSender(sms.From, gateway.Value.DefaultRegion);
         if (!from.IsValid)
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: $"from: {from.Error}");
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, detail: $"from: {from.Error}");
 
         var message = new InboundMessage(KannelSmsProvider.ProviderName, MessageId(sms.KannelId, from.E164!), from.E164!,
             InboundReader.Storable(sms.To), sms.Text, clock.GetUtcNow());
@@ -70,11 +74,11 @@ public static class KannelSmsEndpoints
             // Handled, but the reply could not be queued: Kannel's retry finds the message handled and queues it then.
             logs.CreateLogger(typeof(KannelSmsEndpoints)).LogWarning("Kannel message {Id} from {From}: handled, but its reply could not be queued ({Error}); answered 503",
                 LogSanitiser.Clean(sms.KannelId), Phone.Mask(from.E164), e.Message);
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
                 detail: "the database went away before the reply could be queued: try again");
         }
         // Whatever the body says would go to the phone if max-messages were not 0: say nothing.
-        return Results.Text("", "text/plain; charset=utf-8");
+        return TypedResults.Text("", "text/plain; charset=utf-8");
     }
 
     /// <summary>Kannel's id (%I) with the sender: the same request repeated is found as one message.</summary>
