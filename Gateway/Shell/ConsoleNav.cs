@@ -19,6 +19,7 @@ public static class ConsoleNav
         new("nav.broadcasts", "/broadcasts", AdminPolicies.View),
         new("nav.residents", "/residents", AdminPolicies.View),
         new("nav.inbox", "/inbox", AdminPolicies.View),
+        new("nav.support", "/support", AdminPolicies.Counsel),
         new("nav.courses", "/courses", AdminPolicies.View),
         new("nav.imports", "/imports", AdminPolicies.Edit),
         new("nav.staff", "/staff", AdminPolicies.Administer),

@@ -69,5 +69,8 @@ public sealed record SupportRequest(long Id, long? SubscriberId, string Phone, s
 
     public string MaskedPhone => Gateway.Phones.Phone.Mask(Phone);
 
+    /// <summary>The number in the name, as pages show it in either language ("Resident 0017", "居民 0017").</summary>
+    public string Number => Id.ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
+
     public static string ConversationName(long id) => $"Resident {id:D4}";
 }
