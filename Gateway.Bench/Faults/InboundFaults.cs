@@ -45,6 +45,8 @@ public abstract class InboundFault : FaultScenario
         }
     }
 
+    protected static string Tail(string output) => string.Join('\n', output.Split('\n').TakeLast(60));
+
     /// <summary>Of <paramref name="sids"/>, how many are stored and handled.</summary>
     protected static async Task<int> HandledAsync(FaultRig rig, IReadOnlyCollection<string> sids)
     {
@@ -54,13 +56,14 @@ public abstract class InboundFault : FaultScenario
             new { Sids = sids.ToArray() });
     }
 
-    /// <summary>Consent changes ledgered more than once for one number and action: a message whose effects were applied twice.</summary>
+    /// <summary>Numbers with one consent change (action and scope) ledgered more than once: each number sends one message
+    /// here, so that message's effects were applied twice.</summary>
     protected static async Task<int> AppliedTwiceAsync(FaultRig rig, IReadOnlyCollection<string> numbers)
     {
         await using var conn = await rig.OpenAsync();
         return await conn.ExecuteScalarAsync<int>("""
-            SELECT count(*) FROM (SELECT s.phone, e.action FROM consent_events e JOIN subscribers s ON s.id = e.subscriber_id
-                                   WHERE s.phone = ANY(@Numbers) GROUP BY 1, 2 HAVING count(*) > 1) AS twice
+            SELECT count(DISTINCT phone) FROM (SELECT s.phone FROM consent_events e JOIN subscribers s ON s.id = e.subscriber_id
+                                                WHERE s.phone = ANY(@Numbers) GROUP BY s.phone, e.action, e.scope HAVING count(*) > 1) AS twice
             """, new { Numbers = numbers.ToArray() });
     }
 
@@ -95,8 +98,8 @@ public sealed class DatabaseDownWhileResidentsText : InboundFault
     {
         await rig.BeginAsync(Id, TimeSpan.FromMilliseconds(50));
         await rig.SeedSubscribersAsync(Stops, "dbdown");
-        var (_, web, baseUrl) = await rig.StartWebAsync(rate: 50);
-        await rig.StartWorkerAsync(rate: 50);
+        var (webProcess, web, baseUrl) = await rig.StartWebAsync(rate: 50);
+        var worker = await rig.StartWorkerAsync(rate: 50);
         var stoppers = Enumerable.Range(1, Stops).Select(i => $"+86137{i:D8}").ToArray();
         var joiners = Enumerable.Range(1, Joins).Select(i => $"+86136{i:D8}").ToArray();
         // Urgent (priority 0: quiet hours do not hold it) and due 3 s into the outage: a worker that claimed it before
@@ -152,7 +155,9 @@ public sealed class DatabaseDownWhileResidentsText : InboundFault
         report.Add("replies queued for the spooled messages", $"{replies} ({confirmations} of {Stops} STOP confirmations handed over); {repliesTwice} numbers with two",
             $"{taken.Length}, none twice", replies == taken.Length && repliesTwice == 0);
         var resumed = rig.Provider.Requests.Where(r => r.ArrivedTicks > back).Select(r => (double?)Stopwatch.GetElapsedTime(back, r.ArrivedTicks).TotalSeconds).Min();
-        report.Add("first hand-off after PostgreSQL was back", Seconds(resumed) + " (after the spool's replay)");
+        report.Add("first hand-off after PostgreSQL was back", Seconds(resumed) + " (after the spool's replay)", "≤ 30 s", resumed <= 30);
+        if (resumed is null)
+            Console.WriteLine($"[faults] {Id}: nothing handed over after PostgreSQL was back. The web process printed:\n{Tail(webProcess.Output)}\nThe worker printed:\n{Tail(worker.Output)}");
         var after = await SpoolDepthAsync(web);
         report.Add("spool depth afterwards", $"{after}", "0", after == 0);
     }

@@ -11,8 +11,8 @@ namespace Gateway.Delivery;
 /// due by time, and for when the LISTEN connection is down), plus a reconciliation pass every few seconds; all of it
 /// once for each provider SMS_ROUTES names, each with its own dispatcher (its rows, its sender's pace).
 /// </summary>
-public sealed class DispatcherService(IServiceProvider services, IOptions<DeliveryOptions> options, NpgsqlDataSource db,
-    DatabaseReadiness readiness, TimeProvider clock, ILogger<DispatcherService> log) : BackgroundService
+public sealed class DispatcherService(IServiceProvider services, IOptions<DeliveryOptions> options, Inbound.InboundSpoolHoldWatch holds,
+    NpgsqlDataSource db, DatabaseReadiness readiness, TimeProvider clock, ILogger<DispatcherService> log) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ReconcileEvery = TimeSpan.FromSeconds(5);
@@ -26,7 +26,7 @@ public sealed class DispatcherService(IServiceProvider services, IOptions<Delive
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await readiness.WaitAsync(stoppingToken);
-        var loops = new List<Task> { ListenAsync(stoppingToken) };
+        var loops = new List<Task> { ListenAsync(stoppingToken), WatchInboundHoldsAsync(stoppingToken) };
         foreach (var provider in options.Value.SmsRoutes.Providers)
         {
             var dispatcher = services.GetRequiredKeyedService<Dispatcher>(provider);
@@ -77,6 +77,28 @@ public sealed class DispatcherService(IServiceProvider services, IOptions<Delive
         }
         catch (TimeoutException)
         {
+        }
+    }
+
+    // Says at warning while web processes hold dispatch (Inbound/InboundSpoolHold.cs): once for the process, whatever its routes.
+    private async Task WatchInboundHoldsAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await holds.CheckAsync(ct);
+                await Task.Delay(ReconcileEvery, clock, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                log.LogDebug("Could not read the inbound spools' holds ({Error})", e.Message);
+                await PauseAsync(ct);
+            }
         }
     }
 

@@ -15,6 +15,7 @@ public static class InboundServices
                 value => topics.Resolve(value) is not null || courses.Resolve(value) is not null);
         });
         services.AddSingleton<InboundPipeline>();
+        services.AddSingleton<InboundSpoolHoldWatch>();
         services.AddSingleton<InboundReader>();
         services.AddSingleton<InboundFastPath>();
         services.AddSingleton<StoreInboundMessage>();

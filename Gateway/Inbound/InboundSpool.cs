@@ -48,6 +48,28 @@ public sealed class InboundSpool : IDisposable
     /// <summary>Messages taken and not replayed yet, in this process's file and in the files it adopted.</summary>
     public int Depth => Volatile.Read(ref _depth);
 
+    /// <summary>Creates (and locks) this process's own file, empty: so that, if the process is killed, the next process on
+    /// the folder finds the file and knows this intake is gone, even when it kept nothing.</summary>
+    public async Task OpenAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            _own ??= SpoolFile.Create(Path.Combine(_folder, Name + Extension), Name);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogError("Inbound spool folder {Folder} cannot be written: {Error}", _folder, e.Message);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Files of gone processes taken over and not finished yet (some may hold no message: still to delete).</summary>
+    public bool HasAdopted => _adopted.Count > 0;
+
     /// <summary>Keeps <paramref name="message"/> on disk (flushed before this returns).</summary>
     /// <exception cref="SpoolUnavailableException">the file cannot be written: the provider must be told to try elsewhere.</exception>
     public async Task AppendAsync(InboundMessage message)

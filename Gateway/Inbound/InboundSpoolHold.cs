@@ -59,3 +59,36 @@ public static class InboundSpoolHold
 }
 
 public sealed record WaitingIntake(string Name, DateTime AliveAt, int Spooled);
+
+/// <summary>
+/// The worker's side of the hold: while web processes hold dispatch, says which and why, at warning, when that changes
+/// and once a minute while it lasts (a web process that died with messages in its spool holds dispatch for minutes).
+/// </summary>
+public sealed class InboundSpoolHoldWatch(NpgsqlDataSource db, ILogger<InboundSpoolHoldWatch> log)
+{
+    private static readonly TimeSpan Repeat = TimeSpan.FromMinutes(1);
+
+    private string _last = "";
+    private DateTime _saidAt;
+
+    public async Task CheckAsync(CancellationToken ct)
+    {
+        IReadOnlyList<WaitingIntake> waiting;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+            waiting = await InboundSpoolHold.WaitingAsync(conn, ct);
+        var now = DateTime.UtcNow;
+        var state = string.Join(", ", waiting.Select(w => w.Spooled > 0
+            ? $"{w.Name} ({w.Spooled} message(s) in its spool)"
+            : $"{w.Name} (not heard from since {w.AliveAt:HH:mm:ss} UTC)"));
+        if (state.Length == 0)
+        {
+            if (_last.Length > 0) log.LogInformation("Dispatch goes on: no web process holds inbound messages the database has not seen");
+        }
+        else if (state != _last || now - _saidAt >= Repeat)
+        {
+            log.LogWarning("Dispatch waits: web process(es) may hold residents' messages (a STOP among them) the database has not seen yet: {Intakes}", state);
+            _saidAt = now;
+        }
+        _last = state;
+    }
+}

@@ -32,10 +32,11 @@ public sealed class InboundSpoolReplay(InboundSpool spool, InboundPipeline pipel
 
     private int _replayed;
 
-    public override Task StartAsync(CancellationToken ct)
+    public override async Task StartAsync(CancellationToken ct)
     {
         spool.AdoptOrphans();
-        return base.StartAsync(ct);
+        await spool.OpenAsync();
+        await base.StartAsync(ct);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -54,7 +55,7 @@ public sealed class InboundSpoolReplay(InboundSpool spool, InboundPipeline pipel
         try
         {
             spool.AdoptOrphans();
-            if (spool.Depth > 0)
+            if (spool.Depth > 0 || spool.HasAdopted)
                 await ReplayAsync(ct);
             await using var conn = await db.OpenConnectionAsync(ct);
             await InboundSpoolHold.HeartbeatAsync(conn, spool.Name, spool.Depth, ct);
@@ -73,6 +74,7 @@ public sealed class InboundSpoolReplay(InboundSpool spool, InboundPipeline pipel
     {
         foreach (var file in spool.Files())
         {
+            if (file.Own && file.Length == 0) continue;
             while (true)
             {
                 foreach (var entry in spool.Pending(file))
