@@ -149,8 +149,9 @@ public sealed class InboundSpoolReplay(InboundSpool spool, InboundPipeline pipel
             else
                 await InboundSpoolHold.HeartbeatAsync(conn, spool.Name, spool.Depth, timeout.Token);
         }
-        catch (Exception e) when (InboundIntake.IsDatabaseUnavailable(e) || e is OperationCanceledException)
+        catch (Exception e) when (InboundIntake.IsDatabaseUnavailable(e) || e is OperationCanceledException or ObjectDisposedException)
         {
+            // Stopped a second time (its data source already gone), or the database away: the row expires by itself.
             log.LogDebug("Inbound spool: could not say goodbye ({Error})", e.Message);
         }
     }
