@@ -58,7 +58,8 @@ public static class BroadcastEndpoints
                 l.Text.Prepared.Encoding, l.Text.Measured.Units, l.Text.Measured.NonGsmCharacters.Take(Ucs2CharactersShown).ToList(),
                 l.Text.Measured.NonGsmCharacters.Count, l.Text.Prepared.Segments, l.Text.Prepared.Cost, l.Cost)).ToList(),
             p.Segments, p.PricePerSegment, p.EstimatedCost, p.EstimatedDuration, p.Warnings.Select(w => w.Text).ToList(),
-            p.NextOccurrences.Select(o => Local(o, zone)).ToList(), check is null ? null : BudgetResponse.From(check)));
+            p.NextOccurrences.Select(o => Local(o, zone)).ToList(), check is null ? null : BudgetResponse.From(check),
+            p.Routes.Select(r => new RoutePreviewResponse(r.Provider, r.Prefixes, r.Messages, r.Segments, r.PricePerSegment, r.Cost, r.EstimatedDuration)).ToList()));
     }
 
     private static async Task<Results<Created<BroadcastCreatedResponse>, ProblemHttpResult>> Create(BroadcastRequest request, ValidateBroadcast validate,

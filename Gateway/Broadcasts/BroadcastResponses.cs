@@ -34,7 +34,12 @@ public sealed record BroadcastSummaryResponse(long Id, string Title, string Stat
 public sealed record PreviewResponse(
     DateTimeOffset PlannedAt, DateTimeOffset SendsAt, bool HeldForQuietHours, long Audience, long Recipients, long Deferred, SkippedResponse Skipped,
     IReadOnlyList<LanguagePreviewResponse> Languages, long Segments, decimal PricePerSegment, decimal EstimatedCost, TimeSpan? EstimatedDuration,
-    IReadOnlyList<string> Warnings, IReadOnlyList<DateTimeOffset> NextOccurrences, BudgetResponse? Budget);
+    IReadOnlyList<string> Warnings, IReadOnlyList<DateTimeOffset> NextOccurrences, BudgetResponse? Budget, IReadOnlyList<RoutePreviewResponse> Routes);
+
+/// <summary>One route of SMS_ROUTES in a preview: its provider, its prefixes ('*': every other number), the messages and
+/// segments it would send and their cost at its price, and how long its pace takes (null: not paced).</summary>
+public sealed record RoutePreviewResponse(string Provider, IReadOnlyList<string> Prefixes, long Messages, long Segments, decimal PricePerSegment,
+    decimal Cost, TimeSpan? EstimatedDuration);
 
 public sealed record SkippedResponse(long OptedOut, long InvalidNumber, long SameText);
 

@@ -9,26 +9,35 @@ namespace Gateway.Broadcasts;
 /// <summary>One language of a preview: who reads it and what it costs.</summary>
 public sealed record LanguagePreview(LanguageText Text, long Recipients, decimal Cost);
 
+/// <summary>One route of a preview (SMS_ROUTES): the messages and segments its provider would send, at its price.</summary>
+/// <param name="Provider">twilio, kannel or simulator.</param>
+/// <param name="Prefixes">The route's prefixes as SMS_ROUTES lists them ('*' for every other number).</param>
+public sealed record RoutePreview(string Provider, IReadOnlyList<string> Prefixes, long Messages, long Segments, decimal PricePerSegment, decimal Cost,
+    TimeSpan? EstimatedDuration);
+
 /// <summary>
 /// What a broadcast would do if it were sent at its (first) time, counted now with the same audience, verdicts and
 /// prices as the fan-out: recipients after opt-outs, known-bad numbers and the frequency guard; when it goes after
-/// quiet hours; per language the text, encoding, characters that force UCS-2, segments and cost.
+/// quiet hours; per language the text, encoding, characters that force UCS-2, segments and cost; per route (SMS_ROUTES)
+/// the messages, segments and cost at that provider's price, and how long its sender's pace takes. The estimated cost
+/// and duration are the routes' (the routes send side by side: the slowest one's time).
 /// </summary>
 /// <param name="NextOccurrences">A recurring broadcast's next three sendings (UTC), from its first; empty for a one-off.</param>
 public sealed record BroadcastPreview(DateTimeOffset PlannedAt, DateTimeOffset SendsAt, bool HeldForQuietHours, long Audience,
     long Recipients, long Deferred, long SkippedOptedOut, long SkippedInvalidNumber, long SkippedSameText,
     IReadOnlyList<LanguagePreview> Languages, long Segments, decimal PricePerSegment, decimal EstimatedCost, TimeSpan? EstimatedDuration,
-    IReadOnlyList<PreviewWarning> Warnings, IReadOnlyList<DateTimeOffset> NextOccurrences);
+    IReadOnlyList<PreviewWarning> Warnings, IReadOnlyList<DateTimeOffset> NextOccurrences, IReadOnlyList<RoutePreview> Routes);
 
 public sealed class PreviewBroadcast(NpgsqlDataSource db, Outbox outbox, FrequencyGuard guard, QuietHours quietHours,
     IOptions<GatewayOptions> gateway, IOptions<DeliveryOptions> delivery)
 {
     private const string CountSql = $"""
         WITH {BroadcastAudience.JudgedSql}
-        SELECT language, verdict, count(*) AS subscribers FROM judged GROUP BY language, verdict
+        SELECT language, verdict, outbound_route(phone) AS provider, count(*) AS subscribers FROM judged GROUP BY 1, 2, 3
         """;
 
-    private sealed record Row(string Language, string Verdict, long Subscribers);
+    // Provider: as the fan-out's rows will get it (Outbox.EnqueueRowsSql); null only before start-up wrote the routes.
+    private sealed record Row(string Language, string Verdict, string? Provider, long Subscribers);
 
     public async Task<BroadcastPreview> HandleAsync(BroadcastDraft draft, CancellationToken ct)
     {
@@ -50,10 +59,20 @@ public sealed class PreviewBroadcast(NpgsqlDataSource db, Outbox outbox, Frequen
             rows.Where(r => r.Verdict == verdict && (language is null || r.Language == language)).Sum(r => r.Subscribers);
 
         var price = delivery.Value.PricePerSegment;
-        var languages = texts.Select(t =>
+        var o = delivery.Value;
+        var routes = o.SmsRoutes;
+        string ProviderOf(Row r) => r.Provider ?? routes.DefaultProvider;
+        long Sent(string language, string? provider = null) => rows
+            .Where(r => r.Language == language && r.Verdict is "allowed" or "deferred" && (provider is null || ProviderOf(r) == provider)).Sum(r => r.Subscribers);
+        var languages = texts.Select(t => new LanguagePreview(t, Sent(t.Language),
+            routes.Providers.Sum(p => Sent(t.Language, p) * t.Prepared.Segments * o.PriceFor(p)))).ToList();
+        var routePreviews = routes.Providers.Select(p =>
         {
-            var recipients = Count("allowed", t.Language) + Count("deferred", t.Language);
-            return new LanguagePreview(t, recipients, recipients * t.Prepared.Cost);
+            var messages = texts.Sum(t => Sent(t.Language, p));
+            var routeSegments = texts.Sum(t => Sent(t.Language, p) * t.Prepared.Segments);
+            var routeRate = o.RateFor(p);
+            return new RoutePreview(p, routes.Routes.Where(r => r.Provider == p).Select(r => r.Prefix).ToList(), messages, routeSegments,
+                o.PriceFor(p), routeSegments * o.PriceFor(p), routeRate > 0 ? TimeSpan.FromSeconds(Math.Ceiling(routeSegments / routeRate)) : null);
         }).ToList();
         var segments = languages.Sum(l => l.Recipients * l.Text.Prepared.Segments);
         var rate = delivery.Value.RatePerSecond;
@@ -70,15 +89,25 @@ public sealed class PreviewBroadcast(NpgsqlDataSource db, Outbox outbox, Frequen
         }
         foreach (var l in languages.Where(l => Templates.ContentRules.ContainsLink(l.Text.Prepared.Body)))
             warnings.Add(new PreviewWarning(PreviewWarning.Link, l.Text.Language, $"{l.Text.Language}: contains a link; Chinese networks filter SMS with links", [], null));
-        if (rate > 0 && segments / rate > delivery.Value.Validity.TotalSeconds)
+        foreach (var r in routePreviews.Where(r => r.EstimatedDuration is { } d && d > delivery.Value.Validity))
             warnings.Add(new PreviewWarning(PreviewWarning.SlowerThanValidity, null,
-                $"at SMS_RATE_PER_SECOND={rate} sending takes longer than SMS_VALIDITY ({delivery.Value.Validity}); messages still queued then expire", [], null));
+                $"at {RateSetting(r.Provider)}={o.RateFor(r.Provider)} sending takes longer than SMS_VALIDITY ({delivery.Value.Validity}); messages still queued then expire", [], null));
 
         IReadOnlyList<DateTimeOffset> next = draft.Repeat is null ? []
             : ValidateBroadcast.ParseCron(draft.Repeat).GetOccurrences(draft.SendAt, draft.SendAt.AddDays(400), zone, fromInclusive: true)
                 .Take(3).Select(o => o.ToUniversalTime()).ToList();
         return new BroadcastPreview(plannedAt, due, due > plannedAt, rows.Sum(r => r.Subscribers),
             languages.Sum(l => l.Recipients), Count("deferred"), Count("skipped_opted_out"), Count("skipped_invalid_number"), Count("same_text"),
-            languages, segments, price, languages.Sum(l => l.Cost), rate > 0 ? TimeSpan.FromSeconds(Math.Ceiling(segments / rate)) : null, warnings, next);
+            languages, segments, price, routePreviews.Sum(r => r.Cost),
+            routePreviews.Any(r => r.EstimatedDuration is null) ? null : routePreviews.Max(r => r.EstimatedDuration ?? TimeSpan.Zero),
+            warnings, next, routePreviews);
     }
+
+    // Which setting paced the route: the provider's own when set, else SMS_RATE_PER_SECOND.
+    private string RateSetting(string provider) => provider switch
+    {
+        DeliveryOptions.Twilio when delivery.Value.TwilioRatePerSecond is not null => "TWILIO_RATE_PER_SECOND",
+        DeliveryOptions.Kannel when delivery.Value.KannelRatePerSecond is not null => "KANNEL_RATE_PER_SECOND",
+        _ => "SMS_RATE_PER_SECOND",
+    };
 }
