@@ -66,6 +66,30 @@ public sealed class BroadcastApiTests(BroadcastApp app) : IClassFixture<Broadcas
     }
 
     [Fact]
+    public async Task ABadRequest_IsRefusedWithEveryBadField_AtOnce()
+    {
+        const string json = """
+            {"title": "", "content": {"zh": " ", "en": "Wear a mask."}, "audience": {"topics": ["sports"], "languages": ["fr"]},
+             "sendAt": "tomorrow", "repeat": "0 25 * * *"}
+            """;
+        foreach (var path in new[] { "/api/broadcasts", "/api/broadcasts/preview" })
+        {
+            var response = await app.AdminClient(BroadcastApp.EditorToken).PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.UnprocessableEntity, $"{path}: {(int)response.StatusCode}: {text}");
+            var errors = JsonDocument.Parse(text).RootElement.GetProperty("errors").EnumerateObject()
+                .ToDictionary(e => e.Name, e => e.Value.EnumerateArray().Select(v => v.GetString()!).ToList());
+            Assert.Equal(["audience.languages", "audience.topics", "content.zh", "repeat", "sendAt", "title"], errors.Keys.Order());
+            Assert.Contains("title: required", errors["title"].Single());
+            Assert.Contains("content.zh: empty", errors["content.zh"].Single());
+            Assert.Contains("unknown topic 'sports'", errors["audience.topics"].Single());
+            Assert.Contains("unknown language 'fr'", errors["audience.languages"].Single());
+            Assert.Contains("'tomorrow' is not an ISO-8601", errors["sendAt"].Single());
+            Assert.Contains("is not a valid cron", errors["repeat"].Single());
+        }
+    }
+
+    [Fact]
     public async Task Create_Returns201_PendingApproval_WithItsAddress()
     {
         var response = await app.AdminClient(BroadcastApp.EditorToken).PostAsJsonAsync("/api/broadcasts", Valid());

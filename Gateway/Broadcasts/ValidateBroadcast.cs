@@ -28,31 +28,45 @@ public sealed partial class ValidateBroadcast(NoticeCatalog notices, TopicCatalo
     /// <summary>A recurring broadcast may fire at most once an hour; the frequency guard would hold back the rest anyway.</summary>
     public static readonly TimeSpan MinRepeatInterval = TimeSpan.FromHours(1);
 
-    public sealed record Outcome(BroadcastDraft? Draft, BroadcastProblem? Problem);
+    /// <summary>The draft, or every problem found (at most one per field, in the order of the request's fields).</summary>
+    public sealed record Outcome(BroadcastDraft? Draft, IReadOnlyList<BroadcastProblem> Problems)
+    {
+        /// <summary>The first problem (the console shows one at a time), or null.</summary>
+        public BroadcastProblem? Problem => Problems.Count == 0 ? null : Problems[0];
+    }
 
     public Outcome Check(BroadcastRequest request, RegionScope scope)
     {
         var options = gateway.Value;
         var now = clock.GetUtcNow();
+        var problems = new List<BroadcastProblem>();
+        // One problem per field: the first found for it.
+        void Fail(string field, string key, string detail, params object[] args)
+        {
+            if (problems.All(p => p.Field != field)) problems.Add(new BroadcastProblem(field, key, detail, args));
+        }
 
         var title = request.Title?.Trim();
-        if (string.IsNullOrEmpty(title)) return Fail("title", "title_required", "title: required");
-        if (title.Length > MaxTitleLength) return Fail("title", "title_too_long", $"title: {title.Length} characters; at most {MaxTitleLength}", title.Length, MaxTitleLength);
+        if (string.IsNullOrEmpty(title)) Fail("title", "title_required", "title: required");
+        else if (title.Length > MaxTitleLength) Fail("title", "title_too_long", $"title: {title.Length} characters; at most {MaxTitleLength}", title.Length, MaxTitleLength);
 
         // Content: given per language, or a notice from templates/notices by key.
-        Dictionary<string, string> content;
+        Dictionary<string, string>? content = null;
         string? templateKey = null;
         string? noticeTopic = null;
         if (request.Content is not null && request.Template is not null)
-            return Fail("content", "content_and_template", "content: give either content or template, not both");
-        if (request.Template is not null)
+            Fail("content", "content_and_template", "content: give either content or template, not both");
+        else if (request.Template is not null)
         {
             var notice = notices.Find(request.Template.Trim());
             if (notice is null)
-                return Fail("template", "unknown_template", $"template: no notice '{request.Template}' in templates/notices (known: {string.Join(", ", notices.Notices.Select(n => n.Key))})", request.Template);
-            templateKey = notice.Key;
-            noticeTopic = notice.Topic;
-            content = new Dictionary<string, string> { ["zh"] = notice.Zh, ["en"] = notice.En };
+                Fail("template", "unknown_template", $"template: no notice '{request.Template}' in templates/notices (known: {string.Join(", ", notices.Notices.Select(n => n.Key))})", request.Template);
+            else
+            {
+                templateKey = notice.Key;
+                noticeTopic = notice.Topic;
+                content = new Dictionary<string, string> { ["zh"] = notice.Zh, ["en"] = notice.En };
+            }
         }
         else if (request.Content is { Count: > 0 })
         {
@@ -60,85 +74,102 @@ public sealed partial class ValidateBroadcast(NoticeCatalog notices, TopicCatalo
             foreach (var (language, text) in request.Content)
             {
                 if (!GatewayOptions.Languages.Contains(language))
-                    return Fail("content", "unknown_content_language", $"content.{language}: unknown language; use {string.Join(" or ", GatewayOptions.Languages)}", language);
+                {
+                    Fail("content", "unknown_content_language", $"content.{language}: unknown language; use {string.Join(" or ", GatewayOptions.Languages)}", language);
+                    continue;
+                }
                 if (string.IsNullOrWhiteSpace(text))
-                    return Fail($"content.{language}", "text_empty", $"content.{language}: empty; leave the language out to use the {options.DefaultLanguage} text instead");
+                {
+                    Fail($"content.{language}", "text_empty", $"content.{language}: empty; leave the language out to use the {options.DefaultLanguage} text instead");
+                    continue;
+                }
                 var trimmed = text.Trim();
                 if (trimmed.Length > Outbox.MaxBodyLength)
-                    return Fail($"content.{language}", "text_too_long", $"content.{language}: {trimmed.Length} characters; an SMS can carry at most {Outbox.MaxBodyLength}", trimmed.Length, Outbox.MaxBodyLength);
+                {
+                    Fail($"content.{language}", "text_too_long", $"content.{language}: {trimmed.Length} characters; an SMS can carry at most {Outbox.MaxBodyLength}", trimmed.Length, Outbox.MaxBodyLength);
+                    continue;
+                }
                 var measured = SegmentCalculator.Measure(SmartEncoding.Apply(trimmed));
                 if (measured.Segments > MaxSegments)
-                    return Fail($"content.{language}", "text_too_many_segments", $"content.{language}: {measured.Segments} SMS segments ({measured.Encoding.Label()}); at most {MaxSegments}", measured.Segments, MaxSegments);
+                    Fail($"content.{language}", "text_too_many_segments", $"content.{language}: {measured.Segments} SMS segments ({measured.Encoding.Label()}); at most {MaxSegments}", measured.Segments, MaxSegments);
                 content[language] = trimmed;
             }
         }
         else
         {
-            return Fail("content", "content_required", "content: required (texts per language, e.g. {\"zh\": \"…\", \"en\": \"…\"}), or a template key");
+            Fail("content", "content_required", "content: required (texts per language, e.g. {\"zh\": \"…\", \"en\": \"…\"}), or a template key");
         }
 
         // Audience.
         var audience = request.Audience ?? new AudienceRequest(null, null, null);
-        if (request.Audience is null && templateKey is null)
-            return Fail("audience", "audience_required", "audience: required; {} sends to every subscriber of any topic");
+        if (request.Audience is null && templateKey is null && request.Template is null)
+            Fail("audience", "audience_required", "audience: required; {} sends to every subscriber of any topic");
         var topicKeys = Distinct(audience.Topics);
         foreach (var key in topicKeys)
             if (topics.Find(key) is null)
-                return Fail("audience.topics", "unknown_topic", $"audience.topics: unknown topic '{key}' (known: {string.Join(", ", topics.All.Select(t => t.Key))})", key);
+                Fail("audience.topics", "unknown_topic", $"audience.topics: unknown topic '{key}' (known: {string.Join(", ", topics.All.Select(t => t.Key))})", key);
         if (topicKeys.Length == 0 && noticeTopic is not null) topicKeys = [noticeTopic];
         var regions = Distinct(audience.Regions);
         foreach (var region in regions)
             if (region.Length > MaxRegionLength)
-                return Fail("audience.regions", "region_too_long", $"audience.regions: '{region[..20]}…' is longer than {MaxRegionLength} characters", MaxRegionLength);
+                Fail("audience.regions", "region_too_long", $"audience.regions: '{region[..20]}…' is longer than {MaxRegionLength} characters", MaxRegionLength);
         if (scope.Limit(regions) is { } allowed)
             regions = allowed.ToArray();
         else
         {
             var outside = string.Join(", ", regions.Where(r => !scope.Includes(r)).Select(r => $"'{r}'"));
-            return Fail("audience.regions", "regions_outside", $"audience.regions: {outside} outside your regions ({string.Join(", ", scope.Regions)}); " +
+            Fail("audience.regions", "regions_outside", $"audience.regions: {outside} outside your regions ({string.Join(", ", scope.Regions)}); " +
                 "you may address only residents of your regions", outside, string.Join(", ", scope.Regions));
         }
         var languages = Distinct(audience.Languages);
         foreach (var language in languages)
             if (!GatewayOptions.Languages.Contains(language))
-                return Fail("audience.languages", "unknown_language", $"audience.languages: unknown language '{language}'; use {string.Join(" or ", GatewayOptions.Languages)}", language);
+                Fail("audience.languages", "unknown_language", $"audience.languages: unknown language '{language}'; use {string.Join(" or ", GatewayOptions.Languages)}", language);
         if (audience.Topics?.Any(string.IsNullOrWhiteSpace) == true || audience.Regions?.Any(string.IsNullOrWhiteSpace) == true
             || audience.Languages?.Any(string.IsNullOrWhiteSpace) == true)
-            return Fail("audience", "audience_empty_entry", "audience: lists must not contain empty strings");
+            Fail("audience", "audience_empty_entry", "audience: lists must not contain empty strings");
 
-        // Every language that can receive it needs its own text or the DEFAULT_LANGUAGE text to fall back to.
-        foreach (var language in languages.Length > 0 ? languages : GatewayOptions.Languages)
-            if (!content.ContainsKey(language) && !content.ContainsKey(options.DefaultLanguage))
-                return Fail($"content.{language}", "text_missing", $"content.{language}: missing, and there is no {options.DefaultLanguage} text (DEFAULT_LANGUAGE) to fall back to; add a {language} text or restrict audience.languages");
+        // Every language that can receive it needs its own text or the DEFAULT_LANGUAGE text to fall back to (once the
+        // texts themselves are good: a text refused above is reported for what it is).
+        if (content is not null && problems.All(p => !p.Field.StartsWith("content", StringComparison.Ordinal)))
+            foreach (var language in languages.Length > 0 ? languages.Where(GatewayOptions.Languages.Contains) : GatewayOptions.Languages)
+                if (!content.ContainsKey(language) && !content.ContainsKey(options.DefaultLanguage))
+                    Fail($"content.{language}", "text_missing", $"content.{language}: missing, and there is no {options.DefaultLanguage} text (DEFAULT_LANGUAGE) to fall back to; add a {language} text or restrict audience.languages");
 
         // When.
-        DateTimeOffset sendAt;
-        if (string.IsNullOrWhiteSpace(request.SendAt))
-        {
-            sendAt = now;
-        }
-        else
+        var sendAt = now;
+        if (!string.IsNullOrWhiteSpace(request.SendAt))
         {
             var (parsed, problem) = ReadSendAt(request.SendAt.Trim(), options.CityTimeZone);
-            if (problem is not null) return new Outcome(null, problem);
-            sendAt = parsed!.Value;
-            if (sendAt < now - PastGrace)
-                return Fail("sendAt", "send_at_past", $"sendAt: {request.SendAt} is in the past (now is {TimeZoneInfo.ConvertTime(now, options.CityTimeZone):yyyy-MM-dd'T'HH:mm:ssK})");
-            if (sendAt > now + MaxAhead)
-                return Fail("sendAt", "send_at_too_far", "sendAt: more than a year ahead");
-            if (sendAt < now) sendAt = now;
+            if (problem is not null) problems.Add(problem);
+            else if (parsed!.Value < now - PastGrace)
+                Fail("sendAt", "send_at_past", $"sendAt: {request.SendAt} is in the past (now is {TimeZoneInfo.ConvertTime(now, options.CityTimeZone):yyyy-MM-dd'T'HH:mm:ssK})");
+            else if (parsed.Value > now + MaxAhead)
+                Fail("sendAt", "send_at_too_far", "sendAt: more than a year ahead");
+            else if (parsed.Value > now)
+                sendAt = parsed.Value;
         }
 
         string? repeat = null;
         if (request.Repeat is not null)
         {
             repeat = Regex.Replace(request.Repeat.Trim(), @"\s+", " ");
-            var problem = CheckCron(repeat, sendAt, options.CityTimeZone);
-            if (problem is not null) return new Outcome(null, problem);
+            if (CheckCron(repeat, sendAt, options.CityTimeZone) is { } problem) problems.Add(problem);
         }
 
-        return new Outcome(new BroadcastDraft(title, content, templateKey, topicKeys, regions, languages, sendAt, repeat, request.Urgent ?? false), null);
+        return problems.Count > 0
+            ? new Outcome(null, problems)
+            : new Outcome(new BroadcastDraft(title!, content!, templateKey, topicKeys, regions, languages, sendAt, repeat, request.Urgent ?? false), []);
     }
+
+    /// <summary>The API's answer to a refused request: 422 with every field's problem ("errors": field → reasons), and
+    /// the reasons together as its detail.</summary>
+    public static HttpValidationProblemDetails ValidationProblem(IReadOnlyList<BroadcastProblem> problems) =>
+        new(problems.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.Select(p => p.Detail).ToArray()))
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Detail = string.Join("; ", problems.Select(p => p.Detail)),
+        };
 
     /// <summary>The occurrences of a cron in the city zone, as Hangfire computes them (both use Cronos).</summary>
     public static CronExpression ParseCron(string cron) => CronExpression.Parse(cron, CronFormat.Standard);
@@ -192,5 +223,4 @@ public sealed partial class ValidateBroadcast(NoticeCatalog notices, TopicCatalo
     private static string[] Distinct(string[]? values) =>
         (values ?? []).Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v.Trim()).Distinct(StringComparer.Ordinal).ToArray();
 
-    private static Outcome Fail(string field, string key, string detail, params object[] args) => new(null, new BroadcastProblem(field, key, detail, args));
 }
