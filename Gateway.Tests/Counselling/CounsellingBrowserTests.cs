@@ -51,6 +51,9 @@ public sealed class CounsellingBrowserTests(CounsellingBrowserTests.App app) : I
     {
         await phone.Locator("#send input[name=body]").FillAsync(text);
         await phone.Locator("#send button").ClickAsync();
+        // The phone shows the message once the gateway stored it (the log is read back from the server).
+        await Assertions.Expect(phone.Locator("#log")).ToContainTextAsync(text, new() { Timeout = 15_000 });
+        await Assertions.Expect(phone.Locator("#send input[name=body]")).ToHaveValueAsync("", new() { Timeout = 15_000 });
     }
 
     [Fact]
