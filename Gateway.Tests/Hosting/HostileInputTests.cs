@@ -130,6 +130,15 @@ public sealed class HostileInputTests(FuzzTests.App app) : IClassFixture<FuzzTes
     }
 
     [Fact]
+    public async Task AUssdCallbackWithNoBodyAndNoContentType_Is415()
+    {
+        var response = await Client().PostAsync(UssdPath, null);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains("x-www-form-urlencoded", await DetailAsync(response));
+    }
+
+    [Fact]
     public async Task JsonWithAnUnknownCharset_Is415()
     {
         var response = await Client(admin: true).PostAsync("/api/broadcasts", Body("""{"title": "x"}""", "application/json; charset=nope"));

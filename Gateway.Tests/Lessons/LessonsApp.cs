@@ -17,6 +17,9 @@ public class LessonsApp : TwilioWebhookApp
     {
         base.Configure(settings);
         settings["DEFAULT_LANGUAGE"] = "en";
+        // Tests walk whole courses by NEXT within one day of the fake clock; the daily limit has tests of its own
+        // (LessonsAskedLimitTests, at the default).
+        settings["LESSONS_ASKED_PER_DAY"] = "100";
     }
 
     public CourseCatalog Courses => Services.GetRequiredService<CourseCatalog>();

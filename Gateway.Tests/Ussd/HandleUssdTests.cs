@@ -29,7 +29,8 @@ public sealed class HandleUssdTests
         var handle = new HandleUssd(UssdTestMenus.Real, new UssdSessions(db, clock, options),
             new UssdActions(db, subscribers, consent, new SubscriberPreferences(),
                 new DeleteSubscriberData(db, consent, clock, NullLogger<DeleteSubscriberData>.Instance),
-                new OpenSupportRequest(clock, NullLogger<OpenSupportRequest>.Instance), courses, enrolments, NullLogger<UssdActions>.Instance),
+                new OpenSupportRequest(clock, NullLogger<OpenSupportRequest>.Instance), courses, enrolments,
+                Options.Create(new LessonOptions()), NullLogger<UssdActions>.Instance),
             options, NullLogger<HandleUssd>.Instance);
 
         var reply = await handle.HandleAsync(new UssdRequest("ATUid_busy", "+8613800000501", "*384*123#", null, ""), CancellationToken.None);

@@ -1,6 +1,7 @@
 using Gateway.Lessons;
 using Gateway.Subscriptions;
 using Gateway.Templates;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Inbound;
 
@@ -11,7 +12,7 @@ namespace Gateway.Inbound;
 /// queue (Normal priority), so it counts as the learner's lesson with its delivery tracked.
 /// </summary>
 public sealed class LessonIntents(TopicCatalog topics, CourseCatalog courses, Enrolments enrolments, DailySchedule schedule,
-    ReplyTexts texts, TimeProvider clock)
+    ReplyTexts texts, TimeProvider clock, IOptions<LessonOptions> options)
 {
     /// <summary>The course the argument of JOIN / STOP names, if it names one rather than a topic. A word that is exactly
     /// a course's (防疫基础知识) beats a topic word it merely starts with (防疫).</summary>
@@ -78,14 +79,16 @@ public sealed class LessonIntents(TopicCatalog topics, CourseCatalog courses, En
     {
         if (enrolments.CurrentCourse(c.Learner!) is not { } enrolment || enrolments.Next(enrolment, c.Phone, c.Language) is not { } lesson)
             return new InboundDecision(InboundDecision.NameOf(Intent.Next), NoCourse(c));
-        return new InboundDecision(InboundDecision.NameOf(Intent.Next), null) { Course = new CourseChange(c.Subscriber.Id) { Send = lesson } };
+        return AskedTooOften(c, Intent.Next)
+            ?? new InboundDecision(InboundDecision.NameOf(Intent.Next), null) { Course = new CourseChange(c.Subscriber.Id) { Send = lesson } };
     }
 
     /// <summary>REPEAT: the last lesson sent, again; no reply, the lesson is the answer.</summary>
     public InboundDecision Repeat(InboundContext c)
     {
         if (enrolments.LastLessonSent(c.Learner!) is { } enrolment && enrolments.Repeat(enrolment, c.Phone, c.Language) is { } lesson)
-            return new InboundDecision(InboundDecision.NameOf(Intent.Repeat), null) { Course = new CourseChange(c.Subscriber.Id) { Send = lesson } };
+            return AskedTooOften(c, Intent.Repeat)
+                ?? new InboundDecision(InboundDecision.NameOf(Intent.Repeat), null) { Course = new CourseChange(c.Subscriber.Id) { Send = lesson } };
         if (enrolments.CurrentCourse(c.Learner!) is { } waiting && courses.Find(waiting.Course) is { } course)
             return new InboundDecision(InboundDecision.NameOf(Intent.Repeat), texts.Text(MessageKeys.NothingToRepeat, c.Language, ("course", course.Title.In(c.Language))));
         return new InboundDecision(InboundDecision.NameOf(Intent.Repeat), NoCourse(c));
@@ -100,6 +103,25 @@ public sealed class LessonIntents(TopicCatalog topics, CourseCatalog courses, En
         return new InboundDecision(InboundDecision.NameOf(Intent.Time), texts.Text(MessageKeys.TimeSet, c.Language, ("hour", ReplyTexts.Number(hour))))
         {
             Preferences = new PreferenceChange(c.Subscriber.Id, DeliveryHour: hour),
+        };
+    }
+
+    /// <summary>
+    /// LESSONS_ASKED_PER_DAY: null while the number may ask for another lesson today (NEXT, REPEAT and the USSD menu
+    /// together). The first request over it gets one reply saying so and when the next lesson comes; any later one that
+    /// day is stored with no reply at all, so asking again costs nothing more.
+    /// </summary>
+    private InboundDecision? AskedTooOften(InboundContext c, Intent intent)
+    {
+        var limit = options.Value.AskedPerDay;
+        var asked = c.Learner!.LessonsAskedToday;
+        if (asked < limit) return null;
+        var name = InboundDecision.NameOf(intent) + "_over_limit";
+        if (asked > limit) return new InboundDecision(name, null);
+        return new InboundDecision(name, texts.Text(MessageKeys.LessonsAskedLimit, c.Language,
+            ("limit", ReplyTexts.Number(limit)), ("hour", ReplyTexts.Number(c.Learner.DeliveryHour))))
+        {
+            Course = new CourseChange(c.Subscriber.Id) { CountAskedOnly = true },
         };
     }
 

@@ -9,7 +9,12 @@ public sealed record CourseChange(long SubscriberId)
 {
     public string? Enrol { get; init; }
     public IReadOnlyList<string> Leave { get; init; } = [];
+    /// <summary>A lesson asked for and sent now: counted against LESSONS_ASKED_PER_DAY.</summary>
     public LessonToSend? Send { get; init; }
+
+    /// <summary>Counts one more lesson asked for today without sending one: the request that gets the one "that is all
+    /// for today" reply, so that later ones that day get nothing.</summary>
+    public bool CountAskedOnly { get; init; }
 }
 
 /// <summary>A lesson (or the completion message) queued now at Normal priority, and where the position moves.</summary>

@@ -49,5 +49,8 @@ public sealed class Enrolment
 /// <summary>What the lessons slice knows about one subscriber as a learner: the hour they want messages, and their courses.</summary>
 public sealed record Learner(int DeliveryHour, IReadOnlyList<Enrolment> Enrolments)
 {
+    /// <summary>Lessons asked for today (city date), every channel; LESSONS_ASKED_PER_DAY caps them (<see cref="LessonOptions"/>).</summary>
+    public int LessonsAskedToday { get; init; }
+
     public Enrolment? In(string course) => Enrolments.FirstOrDefault(e => e.Course == course);
 }

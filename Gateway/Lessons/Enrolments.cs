@@ -32,16 +32,29 @@ public sealed class Enrolments(CourseCatalog courses, Outbox outbox, DailySchedu
 
     private static readonly string SelectLearnerForUpdateSql = SelectLearnerSql + "   FOR UPDATE OF e\n";
 
+    // After the enrolments are locked, so two requests at once count one after the other.
+    private const string AskedTodaySql = ";\nSELECT asked FROM lessons_asked WHERE subscriber_id = @SubscriberId AND city_date = @Today";
+
+    private const string CountAskedSql = """
+        INSERT INTO lessons_asked AS a (subscriber_id, city_date, asked) VALUES (@SubscriberId, @Today, 1)
+        ON CONFLICT (subscriber_id) DO UPDATE
+           SET asked = CASE WHEN a.city_date = EXCLUDED.city_date THEN a.asked + 1 ELSE 1 END,
+               city_date = EXCLUDED.city_date
+        """;
+
     /// <summary>
     /// The subscriber's delivery hour and enrolments. <paramref name="lockRows"/> (inside <paramref name="tx"/>) locks the
     /// enrolment rows until commit, so a decision made from them cannot race the planner or another request.
     /// </summary>
     public async Task<Learner> ReadAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long subscriberId, bool lockRows, CancellationToken ct)
     {
-        await using var read = await conn.QueryMultipleAsync(new CommandDefinition(lockRows ? SelectLearnerForUpdateSql : SelectLearnerSql, new { SubscriberId = subscriberId }, tx, cancellationToken: ct));
+        var sql = (lockRows ? SelectLearnerForUpdateSql : SelectLearnerSql) + AskedTodaySql;
+        await using var read = await conn.QueryMultipleAsync(new CommandDefinition(sql,
+            new { SubscriberId = subscriberId, Today = schedule.Today(clock.GetUtcNow()) }, tx, cancellationToken: ct));
         var hour = await read.ReadSingleOrDefaultAsync<int?>() ?? 8;
         var enrolments = (await read.ReadAsync<Enrolment>()).AsList();
-        return new Learner(hour, enrolments);
+        var asked = await read.ReadSingleOrDefaultAsync<int?>() ?? 0;
+        return new Learner(hour, enrolments) { LessonsAskedToday = asked };
     }
 
     /// <summary>The consent scopes ('course:&lt;key&gt;') of the courses in progress: what opting back in to one course leaves.</summary>
@@ -122,6 +135,8 @@ public sealed class Enrolments(CourseCatalog courses, Outbox outbox, DailySchedu
             await conn.ExecuteAsync(new CommandDefinition(LeaveSql, new { change.SubscriberId, Courses = change.Leave.ToArray() }, tx, cancellationToken: ct));
         if (change.Enrol is { } course)
             await conn.ExecuteAsync(new CommandDefinition(EnrolSql, new { change.SubscriberId, Course = course, Channel = channel, Now = now }, tx, cancellationToken: ct));
+        if (change.Send is not null || change.CountAskedOnly)
+            await conn.ExecuteAsync(new CommandDefinition(CountAskedSql, new { change.SubscriberId, Today = schedule.Today(now) }, tx, cancellationToken: ct));
         if (change.Send is { } send)
         {
             var id = await outbox.EnqueueAsync(conn, tx, new OutboundMessage(send.Phone, send.Text, send.Kind, MessagePriority.Normal)

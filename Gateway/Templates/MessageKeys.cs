@@ -39,6 +39,7 @@ public static class MessageKeys
     public const string NoCourse = "no_course";
     public const string CoursesFinished = "courses_finished";
     public const string NothingToRepeat = "nothing_to_repeat";
+    public const string LessonsAskedLimit = "lessons_asked_limit";
     public const string TimeSet = "time_set";
     public const string TimeChoose = "time_choose";
 
@@ -86,6 +87,7 @@ public static class MessageKeys
         [NoCourse] = ["courses"],
         [CoursesFinished] = ["courses"],
         [NothingToRepeat] = ["course"],
+        [LessonsAskedLimit] = ["limit", "hour"],
         [TimeSet] = ["hour"],
         [TimeChoose] = ["hours"],
         [CounsellorHere] = [],

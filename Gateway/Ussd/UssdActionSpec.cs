@@ -41,7 +41,8 @@ public sealed record UssdActionSpec(string Name, string? ItemKind, string[]? Men
         new UssdActionSpec(EnrolCourse, UssdMenus.Course, null, ["enrolled", "already", "needs-opt-in"]),
         // The explicit "yes, start again" of a number that had opted out of everything, for a course.
         new UssdActionSpec(ResubscribeCourse, UssdMenus.Course, null, ["enrolled"]),
-        new UssdActionSpec(NextLesson, UssdMenus.Course, null, ["sent", "finished", "not-enrolled", "needs-opt-in"]),
+        // limit: LESSONS_ASKED_PER_DAY reached, NEXT and REPEAT by SMS counted too.
+        new UssdActionSpec(NextLesson, UssdMenus.Course, null, ["sent", "finished", "not-enrolled", "needs-opt-in", "limit"]),
         new UssdActionSpec(Continue, null, null, [], Pure: true),
         new UssdActionSpec(StartOver, null, null, [], Pure: true),
     }.ToDictionary(a => a.Name);

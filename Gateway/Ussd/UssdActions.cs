@@ -20,7 +20,7 @@ public sealed record UssdActionResult(string Outcome, bool SessionErased = false
 /// </summary>
 public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, ChangeConsent consent, SubscriberPreferences preferences,
     DeleteSubscriberData deleteData, OpenSupportRequest supportRequests, CourseCatalog courses, Enrolments enrolments,
-    ILogger<UssdActions> log)
+    Microsoft.Extensions.Options.IOptions<LessonOptions> lessons, ILogger<UssdActions> log)
 {
     /// <param name="language">The session's language: a number we do not know yet is created in it.</param>
     public async Task<UssdActionResult> PerformAsync(UssdActionRequest action, string phone, string language, CancellationToken ct)
@@ -176,16 +176,19 @@ public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, Ch
         return new("enrolled");
     }
 
-    /// <summary>"Send my next lesson": queues it as an SMS now, exactly as the keyword NEXT does, for this course.</summary>
+    /// <summary>"Send my next lesson": queues it as an SMS now, exactly as the keyword NEXT does, for this course, within
+    /// the same LESSONS_ASKED_PER_DAY (beyond it the menu says so; a screen costs nothing, so it says so every time).</summary>
     private async Task<UssdActionResult> SendNextLessonAsync(string phone, Course course, CancellationToken ct)
     {
         if (await subscribers.FindAsync(phone, ct) is not { } subscriber) return new("not-enrolled");
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var enrolment = (await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: true, ct)).In(course.Key);
+        var learner = await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: true, ct);
+        var enrolment = learner.In(course.Key);
         if (enrolment is null) return new("not-enrolled");
         if (!subscriber.IsActive) return new("needs-opt-in");
         if (enrolment.IsCompleted) return new("finished");
+        if (learner.LessonsAskedToday >= lessons.Value.AskedPerDay) return new("limit");
         await enrolments.ApplyAsync(conn, tx, new CourseChange(subscriber.Id) { Send = enrolments.Next(enrolment, phone, subscriber.Language) }, ConsentChannel.Ussd, ct);
         await tx.CommitAsync(ct);
         return new("sent");
