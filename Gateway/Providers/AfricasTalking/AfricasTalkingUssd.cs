@@ -28,7 +28,7 @@ public static class AfricasTalkingUssd
     {
         // A POST with no body and no Content-Type passes the body guard (there is nothing to check) but is no callback.
         if (!request.HasFormContentType)
-            return Results.Problem(statusCode: 415, detail: "Africa's Talking callbacks are application/x-www-form-urlencoded");
+            return TypedResults.Problem(statusCode: 415, detail: "Africa's Talking callbacks are application/x-www-form-urlencoded");
         var form = await request.ReadFormAsync(ct);
         string? Field(string name) => form.TryGetValue(name, out var value) ? value.ToString() : null;
 
