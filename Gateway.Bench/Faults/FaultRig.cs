@@ -126,13 +126,14 @@ public sealed class FaultRig : IAsyncDisposable
         return conn;
     }
 
-    // The set-based producer contract (Delivery/Outbox.cs): one INSERT … SELECT, then one NOTIFY. Lessons asked for
+    // The set-based producer contract (Delivery/Outbox.cs): one INSERT … SELECT naming its route (a row without a
+    // provider is never claimed), then one NOTIFY. Lessons asked for
     // (priority Normal), not bulk: quiet hours would hold bulk messages when the suite runs at night in TIME_ZONE.
     private const string QueueSql = """
         INSERT INTO outbound_messages (recipient, body, encoding, segments, cost, priority, kind, dedupe_key,
-                                       not_before, expires_at, created_at, status_at)
+                                       not_before, expires_at, created_at, status_at, provider)
         SELECT '+86139' || lpad(i::text, 8, '0'), @Body, @Encoding, @Segments, @Cost, 1, 'lesson', 'fault:' || i,
-               @Now, @ExpiresAt, @Now, @Now
+               @Now, @ExpiresAt, @Now, @Now, outbound_route('+86139' || lpad(i::text, 8, '0'))
           FROM generate_series(1, @Count) AS i
         """;
 
