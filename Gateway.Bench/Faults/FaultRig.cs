@@ -126,15 +126,16 @@ public sealed class FaultRig : IAsyncDisposable
         return conn;
     }
 
-    // The set-based producer contract (Delivery/Outbox.cs): one INSERT … SELECT naming its route (a row without a
-    // provider is never claimed), then one NOTIFY. Lessons asked for
-    // (priority Normal), not bulk: quiet hours would hold bulk messages when the suite runs at night in TIME_ZONE.
-    private const string QueueSql = """
-        INSERT INTO outbound_messages (recipient, body, encoding, segments, cost, priority, kind, dedupe_key,
-                                       not_before, expires_at, created_at, status_at, provider)
-        SELECT '+86139' || lpad(i::text, 8, '0'), @Body, @Encoding, @Segments, @Cost, 1, 'lesson', 'fault:' || i,
-               @Now, @ExpiresAt, @Now, @Now, outbound_route('+86139' || lpad(i::text, 8, '0'))
-          FROM generate_series(1, @Count) AS i
+    // Through Delivery's set-based way in (Outbox.EnqueueRowsSql), as the lessons and the fan-out queue: each row gets
+    // its route and price there. Lessons asked for (priority Normal), not bulk: quiet hours would hold bulk messages
+    // when the suite runs at night in TIME_ZONE.
+    private static readonly string QueueSql = $"""
+        WITH asked AS (
+            SELECT '+86139' || lpad(i::text, 8, '0') AS to_phone, NULL::bigint AS subscriber_id, @Body AS body, @Encoding AS encoding,
+                   @Segments AS segments, @Cost AS price, @Priority AS priority, 'lesson' AS message_kind, NULL::bigint AS broadcast_id,
+                   'fault:' || i AS idempotency_key, @Now AS due_at, @ExpiresAt AS valid_until, @Now AS queued_at
+              FROM generate_series(1, @Count) AS i)
+        {Outbox.EnqueueRowsSql("asked", skipDuplicates: false)}
         """;
 
     /// <summary>Queues <paramref name="count"/> one-segment messages to distinct numbers, due now.</summary>
@@ -147,7 +148,8 @@ public sealed class FaultRig : IAsyncDisposable
         await using var tx = await conn.BeginTransactionAsync();
         await conn.ExecuteAsync(QueueSql, new
         {
-            prepared.Body, prepared.Encoding, prepared.Segments, prepared.Cost, Count = count, Now = now, ExpiresAt = outbox.ExpiresAt(now),
+            prepared.Body, prepared.Encoding, prepared.Segments, prepared.Cost, Priority = (short)MessagePriority.Normal, Count = count, Now = now,
+            ExpiresAt = outbox.ExpiresAt(now),
         }, tx);
         await Outbox.NotifyAsync(conn, tx, CancellationToken.None);
         await tx.CommitAsync();
