@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Web;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
@@ -216,22 +217,8 @@ public static class RequestBodyGuard
         return new FormCollection(fields);
     }
 
-    private static string Decode(string encoded)
-    {
-        var bytes = new List<byte>(encoded.Length);
-        for (var i = 0; i < encoded.Length; i++)
-        {
-            var c = encoded[i];
-            if (c == '+') bytes.Add((byte)' ');
-            else if (c == '%' && i + 2 < encoded.Length && Uri.IsHexDigit(encoded[i + 1]) && Uri.IsHexDigit(encoded[i + 2]))
-            {
-                bytes.Add(Convert.ToByte(encoded.Substring(i + 1, 2), 16));
-                i += 2;
-            }
-            else bytes.Add((byte)c);
-        }
-        return Encoding.UTF8.GetString(bytes.ToArray());
-    }
+    // The body was read as Latin-1, so each char is one byte of the form as sent: %XX and raw bytes alike are UTF-8.
+    private static string Decode(string encoded) => HttpUtility.UrlDecode(Encoding.Latin1.GetBytes(encoded), Encoding.UTF8);
 
     private static string Accepted(Endpoint? endpoint) =>
         endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes is { Count: > 0 } types
