@@ -17,9 +17,13 @@ public class BroadcastApp : GatewayApp
     public const string ViewerToken = "viewer-token-0123456789";
     public const string CounsellorToken = "counsellor-token-0123456789";
 
+    /// <summary>API_TOKENS with the tokens above (for other fixtures that send broadcasts, e.g. through Kannel).</summary>
+    public const string ApiTokens =
+        $"lin:editor:{EditorToken},li:editor:{SecondEditorToken},wang:approver:{ApproverToken},zhao:viewer:{ViewerToken},chen:counsellor:{CounsellorToken}";
+
     protected override void Configure(Dictionary<string, string?> settings)
     {
-        settings["API_TOKENS"] = $"lin:editor:{EditorToken},li:editor:{SecondEditorToken},wang:approver:{ApproverToken},zhao:viewer:{ViewerToken},chen:counsellor:{CounsellorToken}";
+        settings["API_TOKENS"] = ApiTokens;
         settings["SMS_PRICE_PER_SEGMENT"] = "0.05";
     }
 }
