@@ -38,12 +38,8 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
         await Services.GetRequiredService<DatabaseReadiness>().WaitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
     }
 
-    // Hangfire logs through one static provider, which the most recent host to configure Hangfire points at its own
-    // LoggerFactory. Test classes run in parallel, each with its own host: when that host is disposed, every other
-    // host's Hangfire calls (enqueueing a job) would log into a disposed factory and throw. Let go of it first.
     async Task IAsyncLifetime.DisposeAsync()
     {
-        Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
         await DisposeAsync();
         try { Directory.Delete(SpoolPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
@@ -75,6 +71,7 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
+            HangfireLogging.KeepProcessWide(services);
             // Warnings and errors as logged (the level setting above applies), for tests of what an operator is told.
             services.AddFakeLogging();
         });

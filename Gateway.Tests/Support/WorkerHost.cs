@@ -27,6 +27,7 @@ public static class WorkerHost
             builder.Configuration["SIMULATOR_ENABLED"] = "true";
         builder.AddGatewayCore();
         builder.Services.AddFakeLogging();
+        HangfireLogging.KeepProcessWide(builder.Services);
         if (dispatcher) builder.Services.AddHostedService<DispatcherService>();
         var host = builder.Build();
         await host.StartAsync(ct);
