@@ -43,7 +43,7 @@ public static class AdminEndpoints
     {
         var (e164, problem) = ReadPhone(phone, options.Value);
         if (problem is not null)
-            return problem;
+            return FieldProblems.Answer([problem]);
         var profile = await get.HandleAsync(e164!, ct);
         if (profile is null)
             return TypedResults.Problem(statusCode: 404, detail: $"phone: no subscriber {Phone.Mask(e164)}");
@@ -56,7 +56,7 @@ public static class AdminEndpoints
     {
         var (e164, problem) = ReadPhone(phone, options.Value);
         if (problem is not null)
-            return problem;
+            return FieldProblems.Answer([problem]);
         var events = await list.HandleAsync(e164!, ct);
         if (events.Count == 0 && await get.HandleAsync(e164!, ct) is null)
             return TypedResults.Problem(statusCode: 404, detail: $"phone: no subscriber and no consent record for {Phone.Mask(e164)}");
@@ -76,13 +76,16 @@ public static class AdminEndpoints
     private static async Task<Results<Created<EnrolmentResponse>, Ok<EnrolmentResponse>, ProblemHttpResult>> EnrolInCourse(string phone, EnrolmentRequest? request, EnrolInCourse enrol, CourseCatalog courses,
         IOptions<GatewayOptions> options, HttpContext http, CancellationToken ct)
     {
-        var (e164, problem) = ReadPhone(phone, options.Value);
-        if (problem is not null)
-            return problem;
+        // The number and the course are both checked, so that one answer names everything wrong.
+        var (e164, phoneProblem) = ReadPhone(phone, options.Value);
+        List<FieldProblem> problems = phoneProblem is null ? [] : [phoneProblem];
+        var course = string.IsNullOrWhiteSpace(request?.Course) ? null : courses.Resolve(request.Course);
         if (string.IsNullOrWhiteSpace(request?.Course))
-            return TypedResults.Problem(statusCode: 400, detail: "course: required (a course key or number)");
-        if (courses.Resolve(request.Course) is not { } course)
-            return TypedResults.Problem(statusCode: 422, detail: $"course: no course '{request.Course}'; courses: {courses.Menu("en")}");
+            problems.Add(new FieldProblem("course", "course: required (a course key or number)", StatusCodes.Status400BadRequest));
+        else if (course is null)
+            problems.Add(new FieldProblem("course", $"course: no course '{request.Course}'; courses: {courses.Menu("en")}"));
+        if (problems.Count > 0 || course is null)
+            return FieldProblems.Answer(problems);
 
         var (result, enrolment) = await enrol.HandleAsync(e164!, course, http.User.Caller().Name, ct);
         return result switch
@@ -110,7 +113,7 @@ public static class AdminEndpoints
         ListInbox list, HttpContext http, CancellationToken ct)
     {
         if (limit is < 1 or > Inbound.ListInbox.MaxPage)
-            return TypedResults.Problem(statusCode: 400, detail: $"limit: must be between 1 and {Inbound.ListInbox.MaxPage}");
+            return FieldProblems.Answer([new FieldProblem("limit", $"limit: must be between 1 and {Inbound.ListInbox.MaxPage}", StatusCodes.Status400BadRequest)]);
         // The messages a person should look at, unless they ask for every message.
         var caller = http.User.Caller();
         var messages = await list.HandleAsync(unhandled ?? true, before, limit ?? DefaultPage, caller.Regions.Regions, caller.SeesCounselling, ct);
@@ -131,9 +134,9 @@ public static class AdminEndpoints
     // ---- Helpers ----------------------------------------------------------------------------------------------
 
     /// <summary>"+8613800138000", "+86 138 0013 8000" (URL-encoded) or "13800138000" (DEFAULT_REGION) all name the same number.</summary>
-    private static (string? E164, ProblemHttpResult? Problem) ReadPhone(string raw, GatewayOptions options)
+    private static (string? E164, FieldProblem? Problem) ReadPhone(string raw, GatewayOptions options)
     {
         var phone = Phone.Normalise(Uri.UnescapeDataString(raw), options.DefaultRegion);
-        return phone.IsValid ? (phone.E164, null) : (null, TypedResults.Problem(statusCode: 400, detail: $"phone: {phone.Error}"));
+        return phone.IsValid ? (phone.E164, null) : (null, new FieldProblem("phone", $"phone: {phone.Error}", StatusCodes.Status400BadRequest));
     }
 }

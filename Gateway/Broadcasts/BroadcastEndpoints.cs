@@ -47,7 +47,7 @@ public static class BroadcastEndpoints
         PreviewBroadcast preview, MonthlyBudget budget, HttpContext http, IOptions<GatewayOptions> options, CancellationToken ct)
     {
         var checkedRequest = validate.Check(request, http.User.Caller().Regions);
-        if (checkedRequest.Problems.Count > 0) return TypedResults.Problem(ValidateBroadcast.ValidationProblem(checkedRequest.Problems));
+        if (checkedRequest.Problems.Count > 0) return FieldProblems.Answer(checkedRequest.FieldProblems);
         var p = await preview.HandleAsync(checkedRequest.Draft!, ct);
         var check = await budget.CheckAsync(checkedRequest.Draft!, p, excluding: null, ct);
         var zone = options.Value.CityTimeZone;
@@ -66,7 +66,7 @@ public static class BroadcastEndpoints
         CreateBroadcast create, HttpContext http, CancellationToken ct)
     {
         var checkedRequest = validate.Check(request, http.User.Caller().Regions);
-        if (checkedRequest.Problems.Count > 0) return TypedResults.Problem(ValidateBroadcast.ValidationProblem(checkedRequest.Problems));
+        if (checkedRequest.Problems.Count > 0) return FieldProblems.Answer(checkedRequest.FieldProblems);
         var id = await create.HandleAsync(checkedRequest.Draft!, AuditActor.Of(http), ct);
         return TypedResults.Created($"/api/broadcasts/{id}", new BroadcastCreatedResponse(id, BroadcastStatus.PendingApproval));
     }

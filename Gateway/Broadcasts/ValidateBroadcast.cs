@@ -33,6 +33,9 @@ public sealed partial class ValidateBroadcast(NoticeCatalog notices, TopicCatalo
     {
         /// <summary>The first problem (the console shows one at a time), or null.</summary>
         public BroadcastProblem? Problem => Problems.Count == 0 ? null : Problems[0];
+
+        /// <summary>The problems as the API reports them (422, every field at once).</summary>
+        public IReadOnlyCollection<FieldProblem> FieldProblems => Problems.Select(p => new FieldProblem(p.Field, p.Detail)).ToList();
     }
 
     public Outcome Check(BroadcastRequest request, RegionScope scope)
@@ -161,15 +164,6 @@ public sealed partial class ValidateBroadcast(NoticeCatalog notices, TopicCatalo
             ? new Outcome(null, problems)
             : new Outcome(new BroadcastDraft(title!, content!, templateKey, topicKeys, regions, languages, sendAt, repeat, request.Urgent ?? false), []);
     }
-
-    /// <summary>The API's answer to a refused request: 422 with every field's problem ("errors": field → reasons), and
-    /// the reasons together as its detail.</summary>
-    public static HttpValidationProblemDetails ValidationProblem(IReadOnlyList<BroadcastProblem> problems) =>
-        new(problems.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.Select(p => p.Detail).ToArray()))
-        {
-            Status = StatusCodes.Status422UnprocessableEntity,
-            Detail = string.Join("; ", problems.Select(p => p.Detail)),
-        };
 
     /// <summary>The occurrences of a cron in the city zone, as Hangfire computes them (both use Cronos).</summary>
     public static CronExpression ParseCron(string cron) => CronExpression.Parse(cron, CronFormat.Standard);

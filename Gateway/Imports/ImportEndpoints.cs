@@ -24,22 +24,34 @@ public static class ImportEndpoints
     private static async Task<Results<Ok<ImportResponse>, Accepted<ImportResponse>, ProblemHttpResult>> Import(string? dryRun, HttpContext http,
         StageImport stage, ManageImports manage, ImportRecords records, CancellationToken ct)
     {
+        // A request refused for dryRun is still read as far as the file's header, so that one answer names every bad field.
+        var problems = new List<FieldProblem>();
         if (dryRun is null || !bool.TryParse(dryRun, out var dry))
-            return TypedResults.Problem(statusCode: 400, detail: "dryRun: required, true (report only, nothing written) or false (import)");
+        {
+            problems.Add(new FieldProblem("dryRun", "dryRun: required, true (report only, nothing written) or false (import)", StatusCodes.Status400BadRequest));
+            dry = true;
+        }
         var caller = http.User.Caller();
         try
         {
             ImportReport? report = null;
             long? id = null;
-            var problem = await ImportUpload.ReadAsync(http, antiforgeryFirst: false, async (file, fileName) =>
+            var upload = await ImportUpload.ReadAsync(http, antiforgeryFirst: false, async (file, fileName) =>
             {
-                if (dry)
+                if (problems.Count > 0)
+                    await ReadImportFile.CheckHeaderAsync(file, ct);
+                else if (dry)
                     report = await stage.CheckAsync(file, caller.Regions, ct);
                 else
                     (id, report) = await stage.StageAsync(file, caller.Regions, caller.Name, fileName, confirmed: true, ct);
             });
-            if (problem is not null)
-                return TypedResults.Problem(statusCode: problem.Status, detail: problem.Detail);
+            if (upload is not null && problems.Count == 0)
+                return TypedResults.Problem(statusCode: upload.Status, detail: upload.Detail);
+            if (upload is not null)
+                problems.Add(new FieldProblem("file", upload.Detail.StartsWith("file:", StringComparison.Ordinal) ? upload.Detail : $"file: {upload.Detail}",
+                    StatusCodes.Status400BadRequest));
+            if (problems.Count > 0)
+                return FieldProblems.Answer(problems);
             if (id is not { } imported)
                 return TypedResults.Ok(ImportResponse.Of(report!, null, ImportResponse.DryRunStatus, null));
             await manage.QueueAsync(http, imported, report!, ct);
@@ -48,11 +60,13 @@ public static class ImportEndpoints
         }
         catch (ImportFileProblem e)
         {
-            return TypedResults.Problem(statusCode: 422, detail: $"file: {e.Message}");
+            problems.AddRange(e.Reasons.Select(reason => new FieldProblem("file", $"file: {reason}")));
+            return FieldProblems.Answer(problems);
         }
         catch (CsvHelper.CsvFormatException)
         {
-            return TypedResults.Problem(statusCode: 422, detail: "file: a row is too long to be a line of a list (an unclosed quote?)");
+            problems.Add(new FieldProblem("file", "file: a row is too long to be a line of a list (an unclosed quote?)"));
+            return FieldProblems.Answer(problems);
         }
     }
 

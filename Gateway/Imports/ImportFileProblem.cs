@@ -1,7 +1,15 @@
 namespace Gateway.Imports;
 
 /// <summary>
-/// The file as a whole cannot be read as a list (no header, an unknown column, no phone column, a separator other than
-/// comma or tab): answered 422 with <see cref="Exception.Message"/>, and nothing is imported.
+/// The file as a whole cannot be read as a list (no header, unknown columns, a column twice, no phone column): answered
+/// 422 with every reason found (<see cref="Reasons"/>; <see cref="Exception.Message"/> has them together), and nothing
+/// is imported.
 /// </summary>
-public sealed class ImportFileProblem(string message) : Exception(message);
+public sealed class ImportFileProblem(IReadOnlyList<string> reasons) : Exception(string.Join("; ", reasons))
+{
+    public ImportFileProblem(string reason) : this([reason])
+    {
+    }
+
+    public IReadOnlyList<string> Reasons { get; } = reasons;
+}

@@ -230,22 +230,37 @@ public sealed class ReadImportFile(TopicCatalog catalog, IOptions<GatewayOptions
         }
     }
 
+    /// <summary>The header of a list only (its separator and columns), for a request refused anyway, so that the refusal
+    /// also names what is wrong with the file; the rows are not read.</summary>
+    public static async Task CheckHeaderAsync(Stream body, CancellationToken ct)
+    {
+        var pipe = PipeReader.Create(body);
+        var separator = await SeparatorAsync(pipe, ct);
+        await using var csv = CsvReader.Create(pipe.AsStream(), new CsvReaderOptions { Separator = separator, HasHeader = true, TrimWhitespace = true });
+        await csv.ReadHeaderAsync(ct);
+        HeaderIndex(csv.Headers);
+    }
+
+    /// <summary>Every column's index by name; every problem of the header at once, as one <see cref="ImportFileProblem"/>.</summary>
     private static Dictionary<string, int> HeaderIndex(IReadOnlyList<string> headers)
     {
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var problems = new List<string>();
         for (var i = 0; i < headers.Count; i++)
         {
             var name = headers[i].Trim().TrimStart('\uFEFF').Trim().ToLowerInvariant().Replace(' ', '_');
             if (name.Length == 0 && i == headers.Count - 1) continue;   // a trailing separator on the header line
             if (!Columns.Contains(name))
-                throw new ImportFileProblem($"unknown column '{Clip(headers[i])}' in the header (line 1); the columns are: {string.Join(", ", Columns)}");
-            if (!index.TryAdd(name, i))
-                throw new ImportFileProblem($"column '{name}' appears twice in the header (line 1)");
+                problems.Add($"unknown column '{Clip(headers[i])}' in the header (line 1); the columns are: {string.Join(", ", Columns)}");
+            else if (!index.TryAdd(name, i) && !problems.Contains(Twice(name)))
+                problems.Add(Twice(name));
         }
         if (!index.ContainsKey("phone"))
-            throw new ImportFileProblem($"the header (line 1) has no 'phone' column; the columns are: {string.Join(", ", Columns)}");
-        return index;
+            problems.Add($"the header (line 1) has no 'phone' column; the columns are: {string.Join(", ", Columns)}");
+        return problems.Count == 0 ? index : throw new ImportFileProblem(problems);
     }
+
+    private static string Twice(string column) => $"column '{column}' appears twice in the header (line 1)";
 
     private static string Raw(CsvReader csv) => System.Text.Encoding.UTF8.GetString(csv.RawRecord);
 

@@ -9,8 +9,8 @@ namespace Gateway.Staff;
 
 /// <summary>
 /// The staff API (admins, by token or console sign-in): the same operations as the console's Staff pages
-/// (<see cref="ManageStaff"/>), each audited. Refusals name the field: 422 for bad input, 409 for a taken name or the
-/// last admin, 404 for an unknown name.
+/// (<see cref="ManageStaff"/>), each audited. Refusals name the field: 422 for bad input (every bad field at once,
+/// Hosting/FieldProblems), 409 for a taken name or the last admin, 404 for an unknown name.
 /// </summary>
 public static class StaffEndpoints
 {
@@ -80,14 +80,14 @@ public static class StaffEndpoints
             : Refused(change, texts);
     }
 
-    private static ProblemHttpResult Refused(StaffChange change, ConsoleTexts texts) => TypedResults.Problem(
-        statusCode: change.Outcome switch
-        {
-            StaffChangeOutcome.NotFound => 404,
-            StaffChangeOutcome.NameTaken or StaffChangeOutcome.LastAdmin => 409,
-            _ => 422,
-        },
-        detail: $"{change.Problem!.Field}: {texts.In(ConsoleTexts.En, change.Problem.TextKey, change.Problem.Args)}");
+    /// <summary>Bad input: every field at fault at once (422, Hosting/FieldProblems); else 404 or 409 with the reason.</summary>
+    private static ProblemHttpResult Refused(StaffChange change, ConsoleTexts texts)
+    {
+        string Detail(StaffProblem p) => $"{p.Field}: {texts.In(ConsoleTexts.En, p.TextKey, p.Args)}";
+        if (change.Outcome == StaffChangeOutcome.Invalid)
+            return FieldProblems.Answer(change.Problems!.Select(p => new FieldProblem(p.Field, Detail(p))).ToList());
+        return TypedResults.Problem(statusCode: change.Outcome == StaffChangeOutcome.NotFound ? 404 : 409, detail: Detail(change.Problem!));
+    }
 }
 
 /// <summary>A person as the API shows them (times in TIME_ZONE). Status: active, disabled or locked.</summary>

@@ -31,12 +31,16 @@ public static class ExportEndpoints
     private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> Subscribers(string? status, string? topic, string? region, string? language,
         HttpContext http, ExportSubscribers export, TopicCatalog topics, AuditLog audit, CancellationToken ct)
     {
+        // Every filter is checked, so that one answer names all that is wrong.
+        var problems = new List<FieldProblem>();
         if (status is not null && !Statuses.Contains(status))
-            return TypedResults.Problem(statusCode: 400, detail: $"status: must be one of {string.Join(", ", Statuses)}");
+            problems.Add(new FieldProblem("status", $"status: must be one of {string.Join(", ", Statuses)}", StatusCodes.Status400BadRequest));
         if (topic is not null && topics.Find(topic) is null)
-            return TypedResults.Problem(statusCode: 400, detail: $"topic: no topic '{topic}'; topics: {string.Join(", ", topics.All.Select(t => t.Key))}");
+            problems.Add(new FieldProblem("topic", $"topic: no topic '{topic}'; topics: {string.Join(", ", topics.All.Select(t => t.Key))}", StatusCodes.Status400BadRequest));
         if (language is not null && !GatewayOptions.Languages.Contains(language))
-            return TypedResults.Problem(statusCode: 400, detail: "language: must be zh or en");
+            problems.Add(new FieldProblem("language", "language: must be zh or en", StatusCodes.Status400BadRequest));
+        if (problems.Count > 0)
+            return FieldProblems.Answer(problems);
         var caller = http.User.Caller();
         if (caller.Regions.Limit(region is null ? [] : [region]) is not { } regions)
             return TypedResults.Problem(statusCode: 403, detail: $"region: '{region}' is outside your regions ({string.Join(", ", caller.Regions.Regions)})");
@@ -53,7 +57,7 @@ public static class ExportEndpoints
     {
         var read = Phone.Normalise(Uri.UnescapeDataString(phone), options.Value.DefaultRegion);
         if (!read.IsValid)
-            return TypedResults.Problem(statusCode: 400, detail: $"phone: {read.Error}");
+            return FieldProblems.Answer([new FieldProblem("phone", $"phone: {read.Error}", StatusCodes.Status400BadRequest)]);
         var e164 = read.E164!;
         var caller = http.User.Caller();
         var subscriber = await subscribers.FindAsync(e164, ct);
