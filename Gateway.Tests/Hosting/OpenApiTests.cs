@@ -98,6 +98,51 @@ public sealed partial class OpenApiTests(GatewayApp app) : IClassFixture<Gateway
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
+    [GeneratedRegex(@"\{[^}]+\}")]
+    private static partial Regex Parameter();
+
+    /// <summary>
+    /// Which routes are protected is found out, not read from the code: each is called without a token or sign-in, and
+    /// one that answers 401 must say in the document that it takes a bearer token or the staff cookie, and that it may
+    /// answer 401 and 403; one that does not must claim neither (a webhook checks its provider's signature instead).
+    /// </summary>
+    [Fact]
+    public async Task EveryProtectedOperation_DeclaresTheBearerTokenAndCookie_And401And403()
+    {
+        var document = await DocumentAsync();
+        var schemes = document.GetProperty("components").GetProperty("securitySchemes");
+        Assert.Equal("http", schemes.GetProperty("bearer").GetProperty("type").GetString());
+        Assert.Equal("bearer", schemes.GetProperty("bearer").GetProperty("scheme").GetString());
+        Assert.Equal("apiKey", schemes.GetProperty("staffCookie").GetProperty("type").GetString());
+        Assert.Equal("cookie", schemes.GetProperty("staffCookie").GetProperty("in").GetString());
+        Assert.Equal(Gateway.Staff.StaffCookie.Name, schemes.GetProperty("staffCookie").GetProperty("name").GetString());
+
+        var paths = document.GetProperty("paths");
+        var anonymous = app.CreateClient();
+        var problems = new List<string>();
+        var protectedRoutes = 0;
+        foreach (var route in MappedRoutes())
+        {
+            var operation = paths.GetProperty(route.Path).GetProperty(route.Method.ToLowerInvariant());
+            var required = operation.TryGetProperty("security", out var security)
+                ? security.EnumerateArray().SelectMany(r => r.EnumerateObject().Select(p => p.Name)).ToHashSet()
+                : [];
+            var responses = operation.GetProperty("responses").EnumerateObject().Select(r => r.Name).ToHashSet();
+            using var request = new HttpRequestMessage(new HttpMethod(route.Method), Parameter().Replace(route.Path, "1"));
+            var status = (await anonymous.SendAsync(request)).StatusCode;
+            if (status == HttpStatusCode.Unauthorized)
+            {
+                protectedRoutes++;
+                if (!required.SetEquals(["bearer", "staffCookie"])) problems.Add($"{route.Key}: answers 401, but its security is [{string.Join(", ", required)}]");
+                if (!responses.Contains("401") || !responses.Contains("403")) problems.Add($"{route.Key}: answers 401, but documents {string.Join(", ", responses.Order())}");
+            }
+            else if (required.Count > 0 || responses.Contains("401"))
+                problems.Add($"{route.Key}: answers {(int)status} without a token, yet documents a token as required");
+        }
+        Assert.True(protectedRoutes > 20, $"only {protectedRoutes} routes answered 401 without a token");
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
     [Fact]
     public void TheUntypedAllowlist_OnlyShrinks()
     {

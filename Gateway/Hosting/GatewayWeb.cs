@@ -34,7 +34,7 @@ public static class GatewayWeb
             document.Info.Description = "Admin API: Authorization: Bearer <token> (ADMIN_API_TOKEN, API_TOKENS) or a staff sign-in. "
                 + "Webhooks: signed by their provider (Twilio) or carrying a shared token (Kannel, USSD). See docs/.";
             return Task.CompletedTask;
-        }));
+        }).AddGatewaySecurity());
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
