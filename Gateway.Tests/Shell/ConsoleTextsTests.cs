@@ -35,6 +35,10 @@ public sealed partial class ConsoleTextsTests
     }
 
     [Fact]
+    public void EveryProvider_HasAText() =>
+        Assert.All(Gateway.Delivery.SmsRoutes.KnownProviders, provider => Assert.True(Texts.Has($"broadcasts.provider.{provider}")));
+
+    [Fact]
     public void EveryRole_HasAText() =>
         Assert.All(Gateway.Admin.Roles.All, role => Assert.True(Texts.Has($"role.{role}")));
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Dapper;
 using Gateway.Admin;
 using Gateway.Audit;
@@ -14,7 +15,7 @@ public sealed record Approval(ApprovalOutcome Outcome, Broadcast? Broadcast, Bud
 /// <summary>
 /// The second person's approval. The creator can never approve their own broadcast, under any spelling of their
 /// name (<see cref="StaffName"/>; checked here, in the UPDATE and by a CHECK constraint). The broadcast's cost is
-/// estimated as it stands now (the preview's audience and prices) and kept with it; with SMS_MONTHLY_BUDGET set, a
+/// estimated as it stands now (the preview's audience and prices) and kept with it, in total and per route; with SMS_MONTHLY_BUDGET set, a
 /// broadcast whose estimate exceeds what remains of its month can be approved only by an admin who says so
 /// (<paramref name="overBudget"/> in <see cref="HandleAsync"/>), and that override is audited with the figures.
 /// Approval schedules the start: at once when sendAt has come, otherwise at sendAt; recurring broadcasts get their
@@ -28,7 +29,8 @@ public sealed class ApproveBroadcast(NpgsqlDataSource db, PreviewBroadcast previ
            SET status         = CASE WHEN repeat_cron IS NOT NULL OR send_at > @Now THEN 'scheduled' ELSE 'approved' END,
                approved_by    = @Caller,
                approved_at    = @Now,
-               estimated_cost = @EstimatedCost
+               estimated_cost = @EstimatedCost,
+               estimated_routes = @EstimatedRoutes::jsonb
          WHERE id = @Id AND status = 'pending_approval' AND lower(created_by) <> lower(@Caller)
         RETURNING id
         """;
@@ -61,7 +63,7 @@ public sealed class ApproveBroadcast(NpgsqlDataSource db, PreviewBroadcast previ
                 return new(ApprovalOutcome.OverBudget, broadcast, check);
         }
         var approved = await conn.ExecuteScalarAsync<long?>(new CommandDefinition(ApproveSql,
-            new { Id = id, Caller = caller, Now = now, EstimatedCost = estimate.EstimatedCost }, tx, cancellationToken: ct));
+            new { Id = id, Caller = caller, Now = now, EstimatedCost = estimate.EstimatedCost, EstimatedRoutes = JsonSerializer.Serialize(estimate.Routes) }, tx, cancellationToken: ct));
         if (approved is null)
         {
             await tx.RollbackAsync(ct);

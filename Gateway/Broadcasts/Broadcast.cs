@@ -53,12 +53,17 @@ public sealed record Broadcast
     public string? RejectionReason { get; init; }
     /// <summary>One sending's cost as estimated at approval (null before, and for broadcasts approved before it was kept).</summary>
     public decimal? EstimatedCost { get; init; }
+    /// <summary>That estimate per route of SMS_ROUTES, as JSON (the preview's <see cref="RoutePreview"/>s); null like <see cref="EstimatedCost"/>.</summary>
+    public string? EstimatedRoutes { get; init; }
     public string? CanceledBy { get; init; }
     public DateTime? CanceledAt { get; init; }
     public DateTime? FinishedAt { get; init; }
     public string? StartJobId { get; init; }
 
     public bool IsRecurring => RepeatCron is not null;
+
+    /// <summary>The estimate per route kept at approval; empty before approval.</summary>
+    public IReadOnlyList<RoutePreview> RoutesAtApproval => EstimatedRoutes is null ? [] : JsonSerializer.Deserialize<List<RoutePreview>>(EstimatedRoutes)!;
 
     public IReadOnlyDictionary<string, string> Texts => JsonSerializer.Deserialize<Dictionary<string, string>>(Content)!;
 
@@ -79,7 +84,7 @@ public sealed record Broadcast
     private const string SelectSql = """
         SELECT id, title, content::text AS content, template_key, topics, regions, languages, send_at, repeat_cron, urgent,
                status, failure, created_by, created_at, approved_by, approved_at, rejected_by, rejected_at, rejection_reason,
-               estimated_cost, canceled_by, canceled_at, finished_at, start_job_id
+               estimated_cost, estimated_routes::text AS estimated_routes, canceled_by, canceled_at, finished_at, start_job_id
           FROM broadcasts
          WHERE id = @Id
         """;

@@ -10,9 +10,13 @@ namespace Gateway.Broadcasts;
 /// /broadcasts/{id} (everyone signed in): one broadcast as <see cref="GetBroadcast"/> reads it for GET /api/broadcasts/{id}
 /// (counts from the tallies, so a million-message broadcast loads as fast as a small one): its texts as sent, audience,
 /// who created, approved or rejected it and when, its progress (refreshed by the console's script while it sends, from
-/// the Progress handler), its occurrences, its reports, and "Cancel broadcast" behind a confirmation.
+/// the Progress handler), its occurrences, its reports, and "Cancel broadcast" behind a confirmation. With more than one
+/// route (SMS_ROUTES), its messages and cost per route: while it waits for approval, what <see cref="PreviewBroadcast"/>
+/// counts now (as the approvals page and POST /api/broadcasts/preview do); once approved, the routes as that same
+/// preview estimated them at approval (kept with the broadcast beside its estimated cost).
 /// </summary>
-public sealed class BroadcastPage(GetBroadcast get, CancelBroadcast cancel, WorkerLiveness workers) : PageModel
+public sealed class BroadcastPage(GetBroadcast get, CancelBroadcast cancel, WorkerLiveness workers, PreviewBroadcast preview,
+    TimeProvider clock) : PageModel
 {
     public BroadcastReport Report { get; private set; } = null!;
 
@@ -35,10 +39,17 @@ public sealed class BroadcastPage(GetBroadcast get, CancelBroadcast cancel, Work
     /// <summary>While the broadcast may still change by itself, the script refreshes its progress.</summary>
     public bool IsMoving => Broadcast.Status is BroadcastStatus.Approved or BroadcastStatus.Sending;
 
+    /// <summary>The routes' figures: counted now while pending approval, as estimated at approval after it (empty before 0175).</summary>
+    public RouteFigures Routes { get; private set; } = new([], "broadcasts.routes.caption_approval");
+
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken ct)
     {
         if (Done is not null && !Dones.Contains(Done)) Done = null;
-        return await LoadAsync(id, ct) ? Page() : NotFound();
+        if (!await LoadAsync(id, ct)) return NotFound();
+        Routes = Broadcast.Status == BroadcastStatus.PendingApproval
+            ? new((await preview.HandleAsync(Broadcast.ToDraft(clock.GetUtcNow()), ct)).Routes, "broadcasts.routes.caption_now")
+            : new(Broadcast.RoutesAtApproval, "broadcasts.routes.caption_approval");
+        return Page();
     }
 
     /// <summary>The progress section alone, for the script's polling.</summary>

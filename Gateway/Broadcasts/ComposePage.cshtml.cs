@@ -29,8 +29,9 @@ public sealed class ComposePage(ValidateBroadcast validate, PreviewBroadcast pre
     public const string Now = "now", At = "at", Daily = "daily", Weekly = "weekly", Cron = "cron";
     public static readonly string[] Whens = [Now, At, Daily, Weekly, Cron];
 
-    /// <summary>The elements the script refreshes from the Live handler: the counters and recipients are announced (aria-live).</summary>
-    public static readonly string[] LiveParts = ["zh-counter", "en-counter", "recipients", "schedule", "warnings", "budget"];
+    /// <summary>The elements the script refreshes from the Live handler: the counters and recipients are announced (aria-live);
+    /// the routes' table is not (its total is the recipients' line).</summary>
+    public static readonly string[] LiveParts = ["zh-counter", "en-counter", "recipients", "routes", "schedule", "warnings", "budget"];
 
     /// <summary>Days of the week as cron numbers them (0 Sunday), Monday first.</summary>
     public static readonly int[] Weekdays = [1, 2, 3, 4, 5, 6, 0];

@@ -16,6 +16,12 @@ public sealed record RoutePreview(string Provider, IReadOnlyList<string> Prefixe
     TimeSpan? EstimatedDuration);
 
 /// <summary>
+/// The routes table of the console's broadcast pages (Broadcasts/_Routes.cshtml): a preview's <see cref="RoutePreview"/>s
+/// as they are, under a caption (a text key) saying when they were counted. Shown when SMS_ROUTES names two providers or more.
+/// </summary>
+public sealed record RouteFigures(IReadOnlyList<RoutePreview> Routes, string CaptionKey);
+
+/// <summary>
 /// What a broadcast would do if it were sent at its (first) time, counted now with the same audience, verdicts and
 /// prices as the fan-out: recipients after opt-outs, known-bad numbers and the frequency guard; when it goes after
 /// quiet hours; per language the text, encoding, characters that force UCS-2, segments and cost; per route (SMS_ROUTES)
