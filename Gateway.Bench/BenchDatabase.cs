@@ -19,11 +19,14 @@ public sealed class BenchDatabase : IAsyncDisposable
         _directory = directory;
     }
 
-    public static async Task<BenchDatabase> StartAsync()
+    /// <param name="extraSettings">More server settings (the webhook suite's --profile loads pg_stat_statements).</param>
+    public static async Task<BenchDatabase> StartAsync(IReadOnlyDictionary<string, string>? extraSettings = null)
     {
         var directory = Path.Combine("/var/tmp", $"gateway-bench-{Environment.ProcessId}");
-        var server = await LocalPostgres.StartAsync(directory, message => Console.WriteLine($"[postgres] {message}"),
-            new Dictionary<string, string> { ["shared_buffers"] = "1GB", ["max_wal_size"] = "4GB", ["max_connections"] = "300" });
+        var settings = new Dictionary<string, string> { ["shared_buffers"] = "1GB", ["max_wal_size"] = "4GB", ["max_connections"] = "300" };
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string>())
+            settings[key] = value;
+        var server = await LocalPostgres.StartAsync(directory, message => Console.WriteLine($"[postgres] {message}"), settings);
         return new BenchDatabase(server, directory);
     }
 

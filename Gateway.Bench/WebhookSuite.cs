@@ -42,12 +42,14 @@ public static class WebhookSuite
         var rate = Option("--rate", 1000);
         var connections = Option("--connections", 64);
 
+        var profile = args.Contains(ProfileFlag);
+
         Wrk.EnsureInstalled();
         var loadBefore = File.ReadAllText("/proc/loadavg").Split(' ')[0];
-        await using var database = await BenchDatabase.StartAsync();
+        await using var database = await BenchDatabase.StartAsync(profile ? new Dictionary<string, string> { ["shared_preload_libraries"] = "pg_stat_statements" } : null);
         var connectionString = await database.CreateMigratedAsync("webhook");
         await using (var conn = new NpgsqlConnection(connectionString))
-            await conn.ExecuteAsync(BenchInboundTableSql);
+            await conn.ExecuteAsync(BenchInboundTableSql + (profile ? ";\nCREATE EXTENSION IF NOT EXISTS pg_stat_statements" : ""));
 
         var port = FreePort();
         var baseUrl = $"http://127.0.0.1:{port}";
@@ -69,6 +71,11 @@ public static class WebhookSuite
             Console.WriteLine($"Gateway on {baseUrl}; warming up ({seconds} s, discarded) …");
             Wrk.Run(baseUrl + WebhookRequests.Path, Requests(0, perSaturatedRun), connections, seconds);
             Wrk.Run(baseUrl + FormOnlyPath, Requests(1, 20_000), connections, 2);
+            if (profile)
+            {
+                await ProfileAsync(connectionString, database, baseUrl, Requests(3, perSaturatedRun), connections, seconds, loadBefore);
+                return;
+            }
 
             Console.WriteLine($"Fixed rate {rate}/s (second process) …");
             var fixedSeconds = Math.Max(10, seconds + 5);
@@ -143,6 +150,45 @@ public static class WebhookSuite
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary>--profile: one saturation run of the webhook alone, on a server with pg_stat_statements, reporting what
+    /// the database does per request (statements, commits, the statements by count) and the CPU per request. A run to
+    /// find where the time goes, not a figure to compare (pg_stat_statements itself costs the server a little).</summary>
+    public const string ProfileFlag = "--profile";
+
+    private static async Task ProfileAsync(string connectionString, BenchDatabase database, string baseUrl, string requests, int connections, int seconds,
+        string loadBefore)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        const string DatabaseCounters = "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()";
+        await conn.ExecuteAsync("SELECT pg_stat_statements_reset(); SELECT pg_stat_reset();");
+        await Task.Delay(TimeSpan.FromSeconds(1));   // the statistics collector's reset lands
+        var (commitsBefore, rollbacksBefore) = await conn.QuerySingleAsync<(long, long)>(DatabaseCounters);
+        Console.WriteLine($"Profiling: webhook at saturation for {seconds} s (gateway process {Environment.ProcessId}) …");
+        var start = CpuTime.Now(database.DataDirectory);
+        var result = Wrk.Run(baseUrl + WebhookRequests.Path, requests, connections, seconds);
+        var cpu = Cost(start, CpuTime.Now(database.DataDirectory), result.Requests);
+        await Task.Delay(TimeSpan.FromSeconds(2));   // requests still in flight when wrk stopped, and the collector
+        var (commits, rollbacks) = await conn.QuerySingleAsync<(long, long)>(DatabaseCounters);
+        var statements = (await conn.QueryAsync<(long Calls, double TotalMs, long Rows, string Query)>("""
+            SELECT calls, total_exec_time, rows, regexp_replace(query, '\s+', ' ', 'g') FROM pg_stat_statements
+             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+               AND query NOT LIKE '%pg_stat_%' ORDER BY calls DESC
+            """)).AsList();
+        double PerRequest(double n) => result.Requests == 0 ? 0 : n / result.Requests;
+        var report = new BenchReport("webhook-profile");
+        report.Add("webhook (signed, stored, routed, TwiML), saturation", $"{result.RequestsPerSecond:F0} req/s", Errors(result));
+        report.Add("CPU ms per request (gateway process / PostgreSQL)", cpu, "pg_stat_statements loaded");
+        report.Add("statements per request", $"{PerRequest(statements.Sum(s => s.Calls)):F2}", $"{statements.Sum(s => s.Calls)} statements in all");
+        report.Add("commits / rollbacks per request", $"{PerRequest(commits - commitsBefore):F2} / {PerRequest(rollbacks - rollbacksBefore):F2}",
+            "a rollback is a fast path given back (sender changed, retry)");
+        report.Add("statement execution ms per request", $"{PerRequest(statements.Sum(s => s.TotalMs)):F3}", "inside PostgreSQL, all statements");
+        foreach (var s in statements.Take(15))
+            report.Add($"{PerRequest(s.Calls):F3} per request, {s.TotalMs / Math.Max(1, s.Calls):F3} ms each", s.Query.Length > 140 ? s.Query[..140] + " …" : s.Query, $"{s.Rows} rows");
+        report.Add("load average before / after", $"{loadBefore} / {File.ReadAllText("/proc/loadavg").Split(' ')[0]}", "");
+        report.Print();
     }
 
     private static string Cost(CpuTime.Sample start, CpuTime.Sample end, long requests) => requests == 0 ? "n/a" :

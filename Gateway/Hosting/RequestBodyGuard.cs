@@ -205,20 +205,30 @@ public static class RequestBodyGuard
     {
         var fields = new Dictionary<string, Microsoft.Extensions.Primitives.StringValues>(StringComparer.OrdinalIgnoreCase);
         var count = 0;
-        foreach (var pair in Encoding.Latin1.GetString(body).Split('&', StringSplitOptions.RemoveEmptyEntries))
+        for (var start = 0; start < body.Length;)
         {
-            if (++count > MaxFields) return null;
-            var equals = pair.IndexOf('=');
-            var key = Decode(equals < 0 ? pair : pair[..equals]);
-            if (key.Length > MaxKeyLength) return null;
-            var value = equals < 0 ? "" : Decode(pair[(equals + 1)..]);
-            fields[key] = fields.TryGetValue(key, out var before) ? Microsoft.Extensions.Primitives.StringValues.Concat(before, value) : value;
+            var end = Array.IndexOf(body, (byte)'&', start);
+            if (end < 0) end = body.Length;
+            if (end > start)
+            {
+                if (++count > MaxFields) return null;
+                var equals = body.AsSpan(start, end - start).IndexOf((byte)'=');
+                var key = Decode(body, start, equals < 0 ? end - start : equals);
+                if (key.Length > MaxKeyLength) return null;
+                var value = equals < 0 ? "" : Decode(body, start + equals + 1, end - start - equals - 1);
+                fields[key] = fields.TryGetValue(key, out var before) ? Microsoft.Extensions.Primitives.StringValues.Concat(before, value) : value;
+            }
+            start = end + 1;
         }
         return new FormCollection(fields);
     }
 
-    // The body was read as Latin-1, so each char is one byte of the form as sent: %XX and raw bytes alike are UTF-8.
-    private static string Decode(string encoded) => HttpUtility.UrlDecode(Encoding.Latin1.GetBytes(encoded), Encoding.UTF8);
+    // Straight from the body's bytes (%XX and raw bytes alike are UTF-8); a part with nothing encoded, most names and
+    // many values, is only UTF-8 to read.
+    private static string Decode(byte[] body, int offset, int count) =>
+        body.AsSpan(offset, count).IndexOfAny((byte)'%', (byte)'+') < 0
+            ? Encoding.UTF8.GetString(body, offset, count)
+            : HttpUtility.UrlDecode(body, offset, count, Encoding.UTF8);
 
     private static string Accepted(Endpoint? endpoint) =>
         endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes is { Count: > 0 } types

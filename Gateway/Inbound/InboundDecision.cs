@@ -29,6 +29,12 @@ public sealed record InboundDecision(string Intent, string? Reply)
     public bool ChangesNothing => Consent is null && Preferences is null && SupportRequest is null && Course is null && Conversation is null;
 
     /// <summary>opt_out_all, my_data: the intent as stored with the message and shown in the inbox.</summary>
-    public static string NameOf(Intent intent) =>
+    public static string NameOf(Intent intent) => Names.TryGetValue(intent, out var name) ? name : SnakeCase(intent);
+
+    // Spelled once per intent, not on every message.
+    private static readonly System.Collections.Frozen.FrozenDictionary<Intent, string> Names =
+        System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(Enum.GetValues<Intent>(), intent => intent, SnakeCase);
+
+    private static string SnakeCase(Intent intent) =>
         string.Concat(intent.ToString().Select((ch, i) => char.IsUpper(ch) && i > 0 ? "_" + char.ToLowerInvariant(ch) : char.ToLowerInvariant(ch).ToString()));
 }

@@ -9,9 +9,9 @@ namespace Gateway.Inbound;
 /// <summary>
 /// The one fast path: a message from a number whose record this process remembers (<see cref="SenderCache"/>) is
 /// decided from that record before anything is read, and stored already handled, with its reply and changes, in one
-/// round trip. Its first statement stores the message past a guard (database function inbound_sender_guard,
-/// migration 0060) that fails the whole round trip with SQLSTATE GW001 when the record is no longer as remembered,
-/// and first locks the sender's row when the message changes something. Then, and when the message turns out to be a retry, or anything else fails, nothing was written and
+/// round trip. It stores the message past a guard (a condition in the insert, StoreInboundMessage.StoreHandled) that
+/// fails the whole round trip with SQLSTATE GW001 when the record is no longer as remembered, after locking the
+/// sender's row when the message changes something. Then, and when the message turns out to be a retry, or anything else fails, nothing was written and
 /// <see cref="TryAsync"/> returns null: the pipeline handles the message the normal way, which stores it first.
 /// Messages whose decision reads the learner's enrolments never come here.
 /// </summary>
@@ -34,7 +34,7 @@ public sealed class InboundFastPath(NpgsqlDataSource db, SenderCache senders, In
         {
             // Not cancelled once sent: a message stored and handled must also be answered.
             var stored = store.StoreHandled(context.InboundId, reading.Message, decision, sender, lockSender: !decision.ChangesNothing);
-            await conn.ExecuteAsync(SqlStatement.Command([stored, .. changes.Statements(decision)], null, CancellationToken.None));
+            await conn.ExecuteAsync(SqlStatement.Command([.. stored, .. changes.Statements(decision)], null, CancellationToken.None));
         }
         catch (PostgresException e) when (e.SqlState == SenderChanged || StoreInboundMessage.IsRetry(e))
         {

@@ -29,7 +29,7 @@ namespace Gateway.Inbound;
 /// </summary>
 public sealed class InboundPipeline(NpgsqlDataSource db, InboundReader reader, RecentReplies replies, InboundFastPath fastPath,
     StoreInboundMessage store, Subscribers subscribers, Enrolments enrolments, DecideInbound decide, InboundChanges changes,
-    Conversations conversations, SenderCache senders, TimeProvider clock, ILogger<InboundPipeline> log)
+    SenderCache senders, TimeProvider clock, ILogger<InboundPipeline> log)
 {
     public async Task<InboundAnswer> HandleAsync(InboundMessage message, CancellationToken ct)
     {
@@ -68,15 +68,24 @@ public sealed class InboundPipeline(NpgsqlDataSource db, InboundReader reader, R
     private async Task<InboundAnswer> HandleStoredAsync(NpgsqlConnection conn, long id, InboundReading reading, CancellationToken ct)
     {
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (await store.LockAsync(conn, tx, id, ct) is { Handled: true } earlier)
+        // One round trip: the message locked, then the sender found or created and locked, their topics and conversation.
+        InboundSender sender;
+        await using (var read = await conn.QueryMultipleAsync(SqlStatement.Command([StoreInboundMessage.Lock(id),
+                         subscribers.FindOrCreateWithTopics(reading.Message.From, reading.LanguageIfNew), Conversations.Claimed(reading.Message.From)], tx, ct)))
         {
-            // The same message delivered twice at once: the other delivery finished first. Answer as it did.
-            await tx.RollbackAsync(ct);
-            return new InboundAnswer(earlier.Reply, Duplicate: true, earlier.Intent);
+            if (await read.ReadSingleAsync<StoredMessage>() is { Handled: true } earlier)
+            {
+                // The same message delivered twice at once: the other delivery finished first. Answer as it did.
+                await read.DisposeAsync();
+                await tx.RollbackAsync(ct);
+                return new InboundAnswer(earlier.Reply, Duplicate: true, earlier.Intent);
+            }
+            var (subscriber, topics) = await Subscribers.ReadWithTopicsAsync(read);
+            sender = new InboundSender(subscriber, topics, await read.ReadSingleAsync<long?>());
         }
-        var (subscriber, topics) = await subscribers.FindOrCreateWithTopicsAsync(conn, tx, reading.Message.From, reading.LanguageIfNew, ct);   // locked
-        var sender = new InboundSender(subscriber, topics, await conversations.ClaimedAsync(conn, tx, subscriber.Id, ct));
-        var learner = decide.NeedsLearner(reading.Parsed, subscriber) ? await enrolments.ReadAsync(conn, tx, subscriber.Id, lockRows: true, ct) : null;
+        var learner = decide.NeedsLearner(reading.Parsed, sender.Subscriber)
+            ? await enrolments.ReadAsync(conn, tx, sender.Subscriber.Id, lockRows: true, ct)
+            : null;
         var context = new InboundContext(id, reading, sender, learner);
 
         var decision = decide.Decide(context);

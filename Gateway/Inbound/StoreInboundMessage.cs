@@ -40,12 +40,12 @@ public sealed class StoreInboundMessage(TimeProvider clock)
             ?? await conn.QuerySingleAsync<StoredMessage>(new CommandDefinition(SelectEarlierSql, parameters, cancellationToken: ct));
     }
 
-    private const string LockSql = "SELECT id, handled_at IS NOT NULL AS handled, reply, intent FROM inbound_messages WHERE id = @Id FOR UPDATE";
+    private const string LockSql = "SELECT id, handled_at IS NOT NULL AS handled, reply, intent FROM inbound_messages WHERE id = @InboundId FOR UPDATE";
 
-    /// <summary>Locks the stored message until <paramref name="tx"/> ends: a second delivery of it handled at the same
-    /// time waits here, then finds it handled.</summary>
-    public Task<StoredMessage> LockAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long id, CancellationToken ct) =>
-        conn.QuerySingleAsync<StoredMessage>(new CommandDefinition(LockSql, new { Id = id }, tx, cancellationToken: ct));
+    /// <summary>The stored message <paramref name="id"/> locked until the transaction ends, as the first statement of the
+    /// pipeline's read (one row, a <see cref="StoredMessage"/>): a second delivery of it handled at the same time waits
+    /// here, then finds it handled.</summary>
+    public static SqlStatement Lock(long id) => new(LockSql, new { InboundId = id });
 
     private const string MarkHandledSql = """
         UPDATE inbound_messages
@@ -62,29 +62,46 @@ public sealed class StoreInboundMessage(TimeProvider clock)
         InboundHandledAt = clock.GetUtcNow(),
     });
 
-    // The guard runs first, in the same statement (a set-returning call in FROM yields one row): the row is written
-    // only past it, and the statement fails, with everything sent with it, when the sender changed.
+    // When the message changes the sender, their row is locked first, by a statement of its own: the check in the next
+    // statement then reads what a change that held the lock committed (each statement reads the latest commits).
+    private const string LockSenderSql = "SELECT FROM subscribers WHERE id = @GuardSubscriberId FOR UPDATE";
+
+    // The guard inline, planned with the insert: the row is written only when the sender is as remembered; otherwise
+    // inbound_sender_changed (migration 0185) fails the statement, and everything sent with it, with GW001. CASE, so
+    // that the function is called only when the check fails.
     private const string StoreHandledSql = $"""
         INSERT INTO inbound_messages (id, {Columns}, intent, reply, handled_at)
         OVERRIDING SYSTEM VALUE
         SELECT @InboundId, {Values}, @InboundIntent, @InboundReply, @InboundHandledAt
-          FROM inbound_sender_guard(@GuardSubscriberId, @GuardStatus, @GuardLanguage, @GuardTopics, @GuardConversation, @GuardLock)
+         WHERE CASE WHEN EXISTS (
+                        SELECT FROM subscribers s
+                         WHERE s.id = @GuardSubscriberId AND s.status = @GuardStatus AND s.language = @GuardLanguage
+                           AND ARRAY(SELECT t.topic FROM subscriptions t WHERE t.subscriber_id = s.id ORDER BY t.topic) = @GuardTopics
+                           AND (SELECT max(r.id) FROM support_requests r
+                                 WHERE r.subscriber_id = s.id AND r.status = 'open' AND r.claimed_by IS NOT NULL) IS NOT DISTINCT FROM @GuardConversation)
+                    THEN true
+                    ELSE inbound_sender_changed(@GuardSubscriberId) END
         """;
 
     /// <summary>
-    /// The fast path's statement: the message stored already handled, written once, with id <paramref name="id"/>
-    /// (<see cref="InboundIds"/>), if the sender is still as <paramref name="sender"/> says (database function
-    /// inbound_sender_guard, which fails with SQLSTATE GW001 otherwise, and locks the sender's row when
-    /// <paramref name="lockSender"/>). A retry fails it on the unique provider id (<see cref="IsRetry"/>).
+    /// The fast path's statements: the message stored already handled, written once, with id <paramref name="id"/>
+    /// (<see cref="InboundIds"/>), if the sender is still as <paramref name="sender"/> says (else the round trip fails
+    /// with SQLSTATE GW001), after locking the sender's row when <paramref name="lockSender"/>. A retry fails it on the
+    /// unique provider id (<see cref="IsRetry"/>).
     /// </summary>
-    public SqlStatement StoreHandled(long id, InboundMessage m, InboundDecision decision, InboundSender sender, bool lockSender) => new(StoreHandledSql, new
+    public IReadOnlyList<SqlStatement> StoreHandled(long id, InboundMessage m, InboundDecision decision, InboundSender sender, bool lockSender)
+    {
+        var store = StoreHandledStatement(id, m, decision, sender);
+        return lockSender ? [new SqlStatement(LockSenderSql, new { GuardSubscriberId = sender.Subscriber.Id }), store] : [store];
+    }
+
+    private SqlStatement StoreHandledStatement(long id, InboundMessage m, InboundDecision decision, InboundSender sender) => new(StoreHandledSql, new
     {
         GuardSubscriberId = sender.Subscriber.Id,
         GuardStatus = sender.Subscriber.Status,
         GuardLanguage = sender.Subscriber.Language,
         GuardTopics = sender.Topics.ToArray(),
         GuardConversation = sender.Conversation,
-        GuardLock = lockSender,
         InboundId = id,
         InboundProvider = m.Provider,
         InboundMessageId = m.ProviderMessageId,

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using Gateway.Data;
 using Npgsql;
 
 namespace Gateway.Subscriptions;
@@ -40,17 +41,23 @@ public sealed class Subscribers(NpgsqlDataSource db, ChangeConsent consent, Time
             new { Phone = phone, Language = language, Now = clock.GetUtcNow() }, tx, cancellationToken: ct));
 
     // Sees the row the first statement created or locked: the same transaction, a later statement.
-    private const string UpsertWithTopicsSql = UpsertSql + """
+    private static readonly string UpsertWithTopicsSql = UpsertSql.Replace("@Phone", "@SubscriberPhone").Replace("@Language", "@SubscriberLanguage")
+        .Replace("@Now", "@SubscriberNow") + """
         ;
-        SELECT t.topic FROM subscriptions t JOIN subscribers s ON s.id = t.subscriber_id WHERE s.phone = @Phone ORDER BY t.topic
+        SELECT t.topic FROM subscriptions t JOIN subscribers s ON s.id = t.subscriber_id WHERE s.phone = @SubscriberPhone ORDER BY t.topic
         """;
 
-    /// <summary><see cref="FindOrCreateAsync"/> and <see cref="TopicsAsync"/> in one round trip (the inbound pipeline's normal path).</summary>
-    public async Task<(Subscriber Subscriber, IReadOnlyList<string> Topics)> FindOrCreateWithTopicsAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
-        string phone, string language, CancellationToken ct)
+    /// <summary>
+    /// <see cref="FindOrCreateAsync"/> and <see cref="TopicsAsync"/> as statements for a caller's round trip (the inbound
+    /// pipeline reads the sender with them): two results, the subscriber (locked until the transaction ends) and
+    /// their topics, read by <see cref="ReadWithTopicsAsync"/>.
+    /// </summary>
+    public SqlStatement FindOrCreateWithTopics(string phone, string language) =>
+        new(UpsertWithTopicsSql, new { SubscriberPhone = phone, SubscriberLanguage = language, SubscriberNow = clock.GetUtcNow() });
+
+    /// <summary>The two results of <see cref="FindOrCreateWithTopics"/>, next in <paramref name="read"/>.</summary>
+    public static async Task<(Subscriber Subscriber, IReadOnlyList<string> Topics)> ReadWithTopicsAsync(SqlMapper.GridReader read)
     {
-        await using var read = await conn.QueryMultipleAsync(new CommandDefinition(UpsertWithTopicsSql,
-            new { Phone = phone, Language = language, Now = clock.GetUtcNow() }, tx, cancellationToken: ct));
         var subscriber = await read.ReadSingleAsync<Subscriber>();
         return (subscriber, (await read.ReadAsync<string>()).AsList());
     }

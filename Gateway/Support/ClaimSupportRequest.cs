@@ -20,7 +20,7 @@ public sealed record ClaimResult(ClaimOutcome Outcome, SupportRequest? Request);
 public sealed class ClaimSupportRequest(NpgsqlDataSource db, ListSupportRequests requests, CounsellingSms sms, Outbox outbox, AuditLog audit,
     TimeProvider clock, ILogger<ClaimSupportRequest> log)
 {
-    // The subscriber's row first, as every writer of what the inbound fast path's guard checks (migration 0121).
+    // The subscriber's row first, as every writer of what the inbound fast path's guard checks (StoreInboundMessage.StoreHandled).
     private const string LockSubscriberSql = """
         SELECT 1 FROM subscribers WHERE id = (SELECT subscriber_id FROM support_requests WHERE id = @Id) FOR UPDATE
         """;

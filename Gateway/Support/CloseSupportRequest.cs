@@ -19,7 +19,7 @@ public sealed record CloseResult(CloseOutcome Outcome, SupportRequest? Request);
 public sealed class CloseSupportRequest(NpgsqlDataSource db, ListSupportRequests requests, ConversationNotes notes, CounsellingSms sms, Outbox outbox,
     AuditLog audit, TimeProvider clock, ILogger<CloseSupportRequest> log)
 {
-    // The subscriber's row first, as every writer of what the inbound fast path's guard checks (migration 0121).
+    // The subscriber's row first, as every writer of what the inbound fast path's guard checks (StoreInboundMessage.StoreHandled).
     private const string LockSql = """
         SELECT 1 FROM subscribers WHERE id = (SELECT subscriber_id FROM support_requests WHERE id = @Id) FOR UPDATE;
         SELECT status, claimed_by FROM support_requests WHERE id = @Id FOR UPDATE

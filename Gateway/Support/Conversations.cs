@@ -15,7 +15,7 @@ public sealed record ConversationTurn(long SupportRequestId, long InboundMessage
 
 /// <summary>
 /// What the inbound pipeline needs of counselling: the sender's open, claimed conversation (read with the sender, and
-/// checked by the fast path's guard, migration 0121), and a message written into it with the message's own changes.
+/// checked by the fast path's guard, StoreInboundMessage.StoreHandled), and a message written into it with the message's own changes.
 /// </summary>
 public sealed class Conversations(Outbox outbox, TimeProvider clock, ILogger<Conversations> log)
 {
@@ -29,13 +29,15 @@ public sealed class Conversations(Outbox outbox, TimeProvider clock, ILogger<Con
     public static string HoldKey(long supportRequestId) => $"support_request:{supportRequestId}";
 
     // The newest when a resident has several (two TALKs claimed by two counsellors): the guard checks the same.
+    // By phone, so that it can follow the statement that finds or creates the sender in the same round trip.
     private const string ClaimedSql = """
-        SELECT max(id) FROM support_requests WHERE subscriber_id = @SubscriberId AND status = 'open' AND claimed_by IS NOT NULL
+        SELECT max(r.id) FROM support_requests r JOIN subscribers s ON s.id = r.subscriber_id
+         WHERE s.phone = @ConversationPhone AND r.status = 'open' AND r.claimed_by IS NOT NULL
         """;
 
-    /// <summary>The sender's open, claimed conversation, or null: read after the sender's row was locked.</summary>
-    public Task<long?> ClaimedAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long subscriberId, CancellationToken ct) =>
-        conn.ExecuteScalarAsync<long?>(new CommandDefinition(ClaimedSql, new { SubscriberId = subscriberId }, tx, cancellationToken: ct));
+    /// <summary>The sender's open, claimed conversation (one row: its id, or null), as a statement for the inbound
+    /// pipeline's read of the sender, after the statement that locks the sender's row.</summary>
+    public static SqlStatement Claimed(string phone) => new(ClaimedSql, new { ConversationPhone = phone });
 
     // A retried message is in the conversation once (inbound_message_id is unique); the request is touched only then.
     private const string TurnSql = """
