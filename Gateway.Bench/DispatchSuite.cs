@@ -242,14 +242,17 @@ public static class DispatchSuite
         return host;
     }
 
-    // The set-based producer contract (Outbox): one INSERT … SELECT, then one NOTIFY.
-    private const string QueueSql = """
-        INSERT INTO outbound_messages (recipient, body, encoding, segments, cost, priority, kind, dedupe_key,
-                                       not_before, expires_at, created_at, status_at)
-        SELECT '+86139' || lpad(i::text, 8, '0'), @Body, @Encoding, @Segments, @Cost, 2, 'broadcast', @Prefix || ':' || i,
-               @Now, @ExpiresAt, @Now, @Now
-          FROM generate_series(1, @Count) AS i
-        RETURNING id
+    // The set-based producer contract (Outbox): one INSERT … SELECT through Outbox.EnqueueRowsSql, then one NOTIFY. It
+    // gives each row its provider (SMS_ROUTES, through outbound_route): a row queued without one is never claimed, so
+    // the dispatch benches would wait for the queue to drain until their ten-minute timeout (migration 0150).
+    private static readonly string QueueSql = $"""
+        WITH asked AS (
+            SELECT '+86139' || lpad(i::text, 8, '0') AS to_phone, NULL::bigint AS subscriber_id, @Body AS body, @Encoding AS encoding,
+                   @Segments AS segments, @Cost AS price, @Priority AS priority, 'broadcast' AS message_kind, NULL::bigint AS broadcast_id,
+                   @Prefix || ':' || i AS idempotency_key, @Now AS due_at, @ExpiresAt AS valid_until, @Now AS queued_at
+              FROM generate_series(1, @Count) AS i),
+        queued AS ({Outbox.EnqueueRowsSql("asked", skipDuplicates: false)})
+        SELECT id FROM queued
         """;
 
     internal static async Task<long[]> QueueAsync(IHost host, string db, int count, string prefix)
@@ -262,8 +265,8 @@ public static class DispatchSuite
         await using var tx = await conn.BeginTransactionAsync();
         var ids = (await conn.QueryAsync<long>(QueueSql, new
         {
-            prepared.Body, prepared.Encoding, prepared.Segments, prepared.Cost, Prefix = prefix, Count = count, Now = now,
-            ExpiresAt = outbox.ExpiresAt(now),
+            prepared.Body, prepared.Encoding, prepared.Segments, prepared.Cost, Priority = (short)MessagePriority.Bulk, Prefix = prefix,
+            Count = count, Now = now, ExpiresAt = outbox.ExpiresAt(now),
         }, tx)).ToArray();
         await Outbox.NotifyAsync(conn, tx, CancellationToken.None);
         await tx.CommitAsync();
