@@ -12,7 +12,7 @@ public sealed record WaitingBroadcast(Broadcast Broadcast, BroadcastPreview Prev
 /// <summary>
 /// /approvals (approvers, admins): broadcasts waiting for a second person, oldest first, each with exactly what it will
 /// send per language, to how many residents, at what cost and when (<see cref="PreviewBroadcast"/>, as POST
-/// /api/broadcasts/preview counts it), and its month's budget. Approve, or Reject with a reason, call the operations
+/// /api/broadcasts/preview counts it, per route too when SMS_ROUTES has several), and its month's budget. Approve, or Reject with a reason, call the operations
 /// behind POST /api/broadcasts/{id}/approve and /reject: a creator sees neither button on their own broadcast, and the
 /// operations refuse it anyway. Over the budget, only an admin approves, by ticking the override.
 /// </summary>
