@@ -216,4 +216,40 @@ public sealed class ImportApiTests(ImportApp app) : IClassFixture<ImportApp>
         Assert.Equal(30, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM outbound_messages WHERE recipient LIKE '+86137100700%' AND kind = 'import_confirmation'"));
         Assert.Equal(0, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM import_rows WHERE import_id = @id", new { id }));
     }
+
+    [Fact]
+    public async Task ANumberCreatedWhileTheJobWritesIt_IsTakenAsKnown_AndTheRestIsWritten()
+    {
+        const string resident = "+8613710080001", other = "+8613710080002";
+        var (_, queued) = await app.ImportAsync($"phone,topics\n{resident},notices\n{other},notices\n", dryRun: false);
+        var id = queued.GetProperty("id").GetInt64();
+
+        // The resident texts while the list waits: their number is created, not yet committed, when the job writes the list.
+        await using var texting = await app.OpenDatabaseAsync();
+        await using var tx = await texting.BeginTransactionAsync();
+        await texting.ExecuteAsync("INSERT INTO subscribers (phone, language, status, created_at) VALUES (@resident, 'en', 'active', now())", new { resident }, tx);
+        var job = app.Services.GetRequiredService<ApplyImport>().RunAsync(id, CancellationToken.None);
+        await WaitUntilBlockedAsync();
+        await tx.CommitAsync();
+        await job;
+
+        Assert.Equal("done", await app.QuerySingleAsync<string>("SELECT status FROM imports WHERE id = @id", new { id }));
+        Assert.Equal(("active", "pending"), (await app.StatusOfAsync(resident), await app.StatusOfAsync(other)));
+        Assert.Equal([other], await app.QueryAsync<string>(
+            "SELECT recipient FROM outbound_messages WHERE recipient IN (@resident, @other) AND kind = 'import_confirmation'", new { resident, other }));
+        Assert.Empty(await app.QueryAsync<string>(
+            "SELECT t.topic FROM subscriptions t JOIN subscribers s ON s.id = t.subscriber_id WHERE s.phone = @resident", new { resident }));
+    }
+
+    /// <summary>Until a session of the database waits for another's lock (the job's INSERT on the resident's uncommitted number).</summary>
+    private async Task WaitUntilBlockedAsync()
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            if (await app.QuerySingleAsync<bool>("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock')"))
+                return;
+            await Task.Delay(50);
+        }
+        Assert.Fail("the job never waited for the resident's number");
+    }
 }

@@ -55,9 +55,15 @@ public sealed class ApplyImport(NpgsqlDataSource db, Outbox outbox, MessageTexts
         SELECT max(row_no) FROM (SELECT row_no FROM import_rows WHERE import_id = @ImportId AND row_no > @After ORDER BY row_no LIMIT @ChunkSize) c
         """;
 
-    private static readonly string ChunkSql = $"""
+    // The chunk as it runs first, and again after a number of it was created meanwhile by another transaction (see
+    // ImportConsent.CreateAndJoinSql). Confirmations are written without ON CONFLICT: they go only to numbers this
+    // statement created, whose idempotency key ('import:<id>') cannot exist yet.
+    private static readonly string ChunkSql = ChunkSqlFor(raceSafe: false);
+    private static readonly string RaceSafeChunkSql = ChunkSqlFor(raceSafe: true);
+
+    private static string ChunkSqlFor(bool raceSafe) => $"""
         WITH batch AS ({BatchSql}),
-        {ImportConsent.CreateAndJoinSql},
+        {ImportConsent.CreateAndJoinSql(raceSafe)},
         texts AS (
             SELECT * FROM unnest(@TextLanguage::text[], @TextTopics::text[], @TextBody::text[], @TextEncoding::text[],
                                  @TextSegments::int[], @TextCost::numeric[]) AS t(language, topics, body, encoding, segments, price)),
@@ -66,7 +72,7 @@ public sealed class ApplyImport(NpgsqlDataSource db, Outbox outbox, MessageTexts
                    @Kind AS message_kind, NULL::bigint AS broadcast_id, 'import:' || a.id AS idempotency_key,
                    @Due AS due_at, @ValidUntil AS valid_until, @ImportNow AS queued_at
               FROM asked a JOIN texts t ON t.language = a.language AND t.topics = array_to_string(a.topics, ';')),
-        queued AS ({Outbox.EnqueueRowsSql("confirmations", skipDuplicates: true)}),
+        queued AS ({Outbox.EnqueueRowsSql("confirmations", skipDuplicates: false)}),
         progress AS (
             UPDATE imports
                SET cursor_row = @Until,
@@ -82,6 +88,9 @@ public sealed class ApplyImport(NpgsqlDataSource db, Outbox outbox, MessageTexts
     private static readonly string PromoteSql = ImportConsent.PromoteSql(BatchSql);
 
     private const string PromotedSql = "UPDATE imports SET subscribed = subscribed + @Promoted WHERE id = @ImportId";
+
+    /// <summary>The unique constraint a number created meanwhile by another transaction runs into (migration 0001).</summary>
+    internal const string NumberTakenConstraint = "subscribers_phone_key";
 
     private const string FinishSql = """
         UPDATE imports SET status = @Status, finished_at = @Now, failure = @Failure WHERE id = @Id AND status IN ('queued', 'applying');
@@ -127,7 +136,19 @@ public sealed class ApplyImport(NpgsqlDataSource db, Outbox outbox, MessageTexts
         var chunks = 0;
         while (maxChunks is null || chunks < maxChunks)
         {
-            if (!await ChunkAsync(importId, claim.CreatedBy, bodies, due, chunkSize, ct)) break;
+            bool more;
+            try
+            {
+                more = await ChunkAsync(importId, claim.CreatedBy, bodies, due, chunkSize, raceSafe: false, ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == NumberTakenConstraint)
+            {
+                // A number of the chunk was created meanwhile (a resident texted, another import): the chunk was rolled
+                // back whole; written again with ON CONFLICT, it takes that number as known.
+                log.LogInformation("Import {Id}: a number of the chunk was created meanwhile; writing the chunk again", importId);
+                more = await ChunkAsync(importId, claim.CreatedBy, bodies, due, chunkSize, raceSafe: true, ct);
+            }
+            if (!more) break;
             chunks++;
         }
         if (maxChunks is null || chunks < maxChunks)
@@ -140,7 +161,7 @@ public sealed class ApplyImport(NpgsqlDataSource db, Outbox outbox, MessageTexts
 
     /// <summary>One chunk in one transaction, behind the import's row lock. False when nothing was left.</summary>
     private async Task<bool> ChunkAsync(long importId, string createdBy, Dictionary<(string Language, string Topics), PreparedBody> bodies,
-        DateTimeOffset due, int chunkSize, CancellationToken ct)
+        DateTimeOffset due, int chunkSize, bool raceSafe, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -170,7 +191,7 @@ public sealed class ApplyImport(NpgsqlDataSource db, Outbox outbox, MessageTexts
             TextSegments = bodies.Values.Select(b => b.Segments).ToArray(),
             TextCost = bodies.Values.Select(b => b.Cost).ToArray(),
         });
-        var result = await conn.QuerySingleAsync<ChunkResult>(new CommandDefinition(ChunkSql, parameters, tx, commandTimeout: 600, cancellationToken: ct));
+        var result = await conn.QuerySingleAsync<ChunkResult>(new CommandDefinition(raceSafe ? RaceSafeChunkSql : ChunkSql, parameters, tx, commandTimeout: 600, cancellationToken: ct));
         // A new number without a confirmation would wait for a YES it was never asked for: never commit that.
         if (result.Queued != result.Asked)
             throw new InvalidOperationException($"import {importId}: {result.Asked} numbers to ask but {result.Queued} confirmations queued");
