@@ -53,7 +53,7 @@ public sealed partial class TelemetryTests(TelemetryTests.App app) : IClassFixtu
     }
 
     /// <summary>The sum of a series' samples whose labels include all of <paramref name="labels"/> (0 when there is none).</summary>
-    private static double Value(string scrape, string name, params (string Label, string Value)[] labels) => scrape.Split('\n')
+    internal static double Value(string scrape, string name, params (string Label, string Value)[] labels) => scrape.Split('\n')
         .Select(line => Sample().Match(line))
         .Where(m => m.Success && m.Groups["name"].Value == name
             && labels.All(l => m.Groups["labels"].Value.Contains($"{l.Label}=\"{l.Value}\"", StringComparison.Ordinal)))

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Gateway.Broadcasts;
 using Gateway.Delivery;
 using Gateway.Inbound;
@@ -57,7 +58,7 @@ public sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOption
 public static class Telemetry
 {
     public static readonly string[] Meters =
-        [InboundTelemetry.Name, DeliveryTelemetry.Name, BroadcastTelemetry.Name, UssdTelemetry.Name, SupportTelemetry.Name];
+        [InboundTelemetry.Name, DeliveryTelemetry.Name, BroadcastTelemetry.Name, UssdTelemetry.Name, SupportTelemetry.Name, JobTracing.Name];
 
     public static readonly string[] Sources =
         [InboundTelemetry.Name, DeliveryTelemetry.Name, BroadcastTelemetry.Name, UssdTelemetry.Name, JobTracing.Name];
@@ -122,8 +123,10 @@ public static class Telemetry
 }
 
 /// <summary>
-/// Hangfire jobs in traces: a job created while an activity runs carries its W3C traceparent as the job parameter
-/// "traceparent", and runs (in whichever worker takes it) inside an activity of the Jobs source continuing that trace.
+/// Hangfire jobs in traces and metrics: a job created while an activity runs carries its W3C traceparent as the job
+/// parameter "traceparent", and runs (in whichever worker takes it) inside an activity of the Jobs source continuing that
+/// trace; every run is counted (gateway_jobs_runs_total{job, outcome}) and timed (gateway_job_duration_seconds{job}) by
+/// the Jobs meter of the process that ran it.
 /// </summary>
 public sealed class JobTracing : Hangfire.Client.IClientFilter, Hangfire.Server.IServerFilter
 {
@@ -131,7 +134,22 @@ public sealed class JobTracing : Hangfire.Client.IClientFilter, Hangfire.Server.
     public const string Parameter = "traceparent";
     private const string ActivityItem = "gateway.activity";
 
+    private const string StartedItem = "gateway.started";
+
     public static readonly ActivitySource Source = new(Name);
+
+    public static readonly Meter Meter = new(Name);
+
+    /// <summary>gateway_jobs_runs_total{job, outcome}: job runs finished (outcome: succeeded or failed), job as Type.Method.</summary>
+    public static readonly Counter<long> Runs = Meter.CreateCounter<long>("gateway.jobs.runs", "{run}",
+        "Hangfire job runs finished in this process, by job and outcome");
+
+    /// <summary>gateway_job_duration_seconds{job}: how long a run took.</summary>
+    public static readonly Histogram<double> Duration = Meter.CreateHistogram("gateway.job.duration", "s",
+        "Time a Hangfire job run takes, by job", advice: new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800],
+        });
 
     public static readonly JobTracing Instance = new();
 
@@ -162,10 +180,16 @@ public sealed class JobTracing : Hangfire.Client.IClientFilter, Hangfire.Server.
         var activity = Source.StartActivity($"job {job.Type.Name}.{job.Method.Name}", ActivityKind.Consumer, DeliveryTelemetry.ParentOf(parent));
         activity?.SetTag("hangfire.job_id", context.BackgroundJob.Id);
         if (activity is not null) context.Items[ActivityItem] = activity;
+        context.Items[StartedItem] = Stopwatch.GetTimestamp();
     }
 
     public void OnPerformed(Hangfire.Server.PerformedContext context)
     {
+        var job = new KeyValuePair<string, object?>("job", $"{context.BackgroundJob.Job.Type.Name}.{context.BackgroundJob.Job.Method.Name}");
+        var failed = context.Exception is not null && !context.ExceptionHandled;
+        Runs.Add(1, job, new KeyValuePair<string, object?>("outcome", failed ? "failed" : "succeeded"));
+        if (context.Items.TryGetValue(StartedItem, out var started) && started is long timestamp)
+            Duration.Record(Stopwatch.GetElapsedTime(timestamp).TotalSeconds, job);
         if (context.Items.TryGetValue(ActivityItem, out var item) && item is Activity activity)
         {
             if (context.Exception is { } e) activity.SetStatus(ActivityStatusCode.Error, e.Message);
