@@ -53,5 +53,10 @@ public sealed class ConversationLogsTests(ConversationLogsTests.App app) : IClas
         foreach (var secret in new[] { "zorbleflax", "quuxbarnacle", "plimwoggle", "snerdwhistle", "我不想活了" })
             Assert.DoesNotContain(lines, l => l.Message.Contains(secret, StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Level >= LogLevel.Information && l.Message.Contains(phone, StringComparison.Ordinal));
+
+        // The Support slice's lines are its source-generated ones (Support/SupportLog.cs): opened, claimed, crisis, opted out.
+        var support = lines.Where(l => l.Category.StartsWith("Gateway.Support.", StringComparison.Ordinal)).ToList();
+        Assert.All(support, l => Assert.True(l.EventId is > 3000 and < 3100, $"{l.Category} {l.EventId}: {l.Message}"));
+        Assert.Superset(new HashSet<int> { 3002, 3003, 3004, 3005 }, support.Select(l => l.EventId).ToHashSet());
     }
 }

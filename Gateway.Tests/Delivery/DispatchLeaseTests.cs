@@ -124,7 +124,7 @@ public sealed class DispatchLeaseTests(DispatchLeaseApp app) : IClassFixture<Dis
         Assert.Contains("before handing it over", requeued.Note);
         Assert.Equal(OutboundStatus.Ambiguous, (await RowAsync(reached)).Status);
         Assert.Equal(lookups, app.Twilio.Lookups.Count);
-        Assert.Contains(app.Logged(), r => r.Level == LogLevel.Warning && r.Message.Contains("killed-worker:4242") && r.Message.Contains("1 never handed over"));
+        Assert.Contains(app.Logged(), r => r.Level == LogLevel.Warning && r.Id.Id == 2101 && r.Message.Contains("killed-worker:4242") && r.Message.Contains("1 never handed over"));
 
         app.Clock.Advance(ReconcileDeliveries.Grace);
         await ReconcileAsync();

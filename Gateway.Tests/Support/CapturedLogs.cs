@@ -9,7 +9,8 @@ namespace Gateway.Tests.Support;
 /// </summary>
 public sealed class CapturedLogs : ILoggerProvider
 {
-    public sealed record Line(string Category, LogLevel Level, string Message);
+    /// <param name="EventId">The line's event id: a source-generated ([LoggerMessage]) line has its own, LogInformation's are 0.</param>
+    public sealed record Line(string Category, LogLevel Level, string Message, int EventId = 0);
 
     private readonly ConcurrentQueue<Line> _lines = new();
 
@@ -32,6 +33,6 @@ public sealed class CapturedLogs : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue(new Line(category, logLevel, formatter(state, exception)));
+            lines.Enqueue(new Line(category, logLevel, formatter(state, exception), eventId.Id));
     }
 }

@@ -1,6 +1,5 @@
 using Dapper;
 using Gateway.Delivery.Encoding;
-using Gateway.Phones;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -129,8 +128,7 @@ public sealed class ReconcileDeliveries(NpgsqlDataSource db, ISmsProvider provid
             {
                 takenBack += rows;
                 requeued += back;
-                log.LogWarning("Worker {Worker} stopped renewing its lease on {Count} messages: {Requeued} never handed over are queued again, {InDoubt} are in doubt until {Provider} is asked",
-                    worker, rows, back, rows - back, provider.Name);
+                log.LeaseLapsed(worker, rows, back, rows - back, provider.Name);
             }
             if (requeued > 0) await Outbox.NotifyAsync(conn, null, ct);
         }
@@ -183,7 +181,7 @@ public sealed class ReconcileDeliveries(NpgsqlDataSource db, ISmsProvider provid
 
         var unknown = answers.Count(a => a.Status == OutboundStatus.Ambiguous);
         if (unknown > 0)
-            log.LogWarning("Could not ask {Provider} about {Count} messages; asking again in {Seconds} s", provider.Name, unknown, AskAgainAfter.TotalSeconds);
+            log.ProviderNotAsked(provider.Name, unknown, AskAgainAfter.TotalSeconds);
 
         await using var write = await db.OpenConnectionAsync(ct);
         var settled = (await write.QueryAsync<Settled>(new CommandDefinition(SettleSql, new
@@ -199,8 +197,7 @@ public sealed class ReconcileDeliveries(NpgsqlDataSource db, ISmsProvider provid
         }, cancellationToken: ct))).AsList();
         if (settled.Any(s => s.Status == OutboundStatus.Queued)) await Outbox.NotifyAsync(write, null, ct);
         foreach (var s in settled.Where(s => s.ErrorCode == UnconfirmedCode && s.Status == OutboundStatus.Failed))
-            log.LogWarning("Message {Id} to {To} failed: handed to {Provider} twice without an answer and not found there; not sent a third time (error_code {Code})",
-                s.Id, Phone.Mask(s.Recipient), provider.Name, UnconfirmedCode);
+            log.GaveUpUnconfirmed(s.Id, s.Recipient, provider.Name, UnconfirmedCode);
         return settled;
     }
 

@@ -53,7 +53,7 @@ public sealed class ClaimSupportRequest(NpgsqlDataSource db, ListSupportRequests
         await outbox.HoldBulkAsync(conn, tx, Conversations.HoldKey(id), request.Phone, request.SubscriberId, now + Conversations.LongestBulkHold, ct);
         await audit.RecordAsync(conn, tx, http, AuditActions.ConversationClaimed, $"conversation {id}", request.Crisis ? "crisis" : null, ct);
         await tx.CommitAsync(ct);
-        log.LogInformation("Conversation {Id} claimed by {Counsellor}", id, Hosting.LogSanitiser.Clean(caller.Name));
+        log.Claimed(id, caller.Name);
         return new ClaimResult(ClaimOutcome.Claimed, request);
     }
 }

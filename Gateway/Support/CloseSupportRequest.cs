@@ -68,7 +68,7 @@ public sealed class CloseSupportRequest(NpgsqlDataSource db, ListSupportRequests
         var entry = (http is null ? AuditActor.Gateway : AuditActor.Of(http)).Did(AuditActions.ConversationClosed, $"conversation {id}", outcome);
         await audit.RecordAsync(conn, tx, entry, ct);
         await tx.CommitAsync(ct);
-        log.LogInformation("Conversation {Id} closed ({Outcome})", id, outcome);
+        log.Closed(id, outcome);
         return new CloseResult(CloseOutcome.Closed, request);
     }
 }

@@ -75,8 +75,8 @@ public sealed class Conversations(Outbox outbox, TimeProvider clock, ILogger<Con
     public void Committed(ConversationTurn turn)
     {
         if (turn.OptedOut)
-            log.LogInformation("Conversation {Id} closed: the resident opted out", turn.SupportRequestId);
+            log.ClosedByOptOut(turn.SupportRequestId);
         else if (turn.Crisis)
-            log.LogWarning("Crisis words in conversation {Id}", turn.SupportRequestId);
+            log.CrisisWords(turn.SupportRequestId);
     }
 }

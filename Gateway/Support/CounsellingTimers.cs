@@ -63,10 +63,9 @@ public sealed class CounsellingTimers(NpgsqlDataSource db, IOptions<SupportOptio
                     DedupeKey = $"oncall:{id}:{escalations}:{phone}",
                 }, ct);
             if (o.OncallPhones.Count == 0)
-                log.LogWarning("Crisis request {Id} has waited {Minutes} min unclaimed; COUNSELLOR_ONCALL_PHONES is empty, so only the console shows it", id, minutes);
+                log.CrisisWaitingNoOncall(id, minutes);
             else
-                log.LogWarning("Crisis request {Id} has waited {Minutes} min unclaimed: alert {Count} sent to {Phones} on-call number(s)",
-                    id, minutes, escalations, o.OncallPhones.Count);
+                log.CrisisWaitingAlerted(id, minutes, escalations, o.OncallPhones.Count);
         }
         await tx.CommitAsync(ct);
         return escalated.Count;

@@ -1,6 +1,5 @@
 using Dapper;
 using Gateway.Data;
-using Gateway.Phones;
 using Npgsql;
 
 namespace Gateway.Support;
@@ -36,13 +35,7 @@ public sealed class OpenSupportRequest(TimeProvider clock, ILogger<OpenSupportRe
     });
 
     /// <summary>Crisis requests reach counsellors first: a warning; other requests: information. Numbers masked.</summary>
-    public void Opened(SupportRequestToOpen request)
-    {
-        if (request.Priority == SupportPriority.High)
-            log.LogWarning("High-priority support request ({Reason}) from {Phone}", request.Reason, Phone.Mask(request.Phone));
-        else
-            log.LogInformation("Support request ({Reason}) from {Phone}", request.Reason, Phone.Mask(request.Phone));
-    }
+    public void Opened(SupportRequestToOpen request) => log.RequestOpened(request);
 
     // A resident who asks again while a callback is still open is already in the queue: one request is enough.
     private const string InsertCallbackUnlessOpenSql = """

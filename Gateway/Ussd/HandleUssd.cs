@@ -1,5 +1,4 @@
 using Gateway.Hosting;
-using Gateway.Phones;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -35,7 +34,7 @@ public sealed class HandleUssd(UssdMenu menu, UssdSessions sessions, UssdActions
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
-            log.LogError(e, "USSD session {SessionId} from {Phone}: no answer in time", LogSanitiser.Clean(request.SessionId), Phone.Mask(request.Phone));
+            log.NoAnswerInTime(e, request);
             UssdTelemetry.Step("busy");
             UssdTelemetry.Ended("busy");
             return menu.Busy(snapshot?.Session?.State.Language ?? snapshot?.Facts.Language ?? options.Value.DefaultLanguage);
@@ -50,7 +49,7 @@ public sealed class HandleUssd(UssdMenu menu, UssdSessions sessions, UssdActions
 
         if (session is not null && session.Phone != request.Phone)
         {
-            log.LogWarning("USSD session {SessionId} came from {Phone}, not the number it started with", LogSanitiser.Clean(request.SessionId), Phone.Mask(request.Phone));
+            log.OtherPhone(request);
             UssdTelemetry.Step("malformed");
             return menu.Malformed(facts.Language);
         }
@@ -61,7 +60,7 @@ public sealed class HandleUssd(UssdMenu menu, UssdSessions sessions, UssdActions
         }
         if (read.Kind == UssdInputKind.Malformed || session?.Ended == true)
         {
-            log.LogInformation("USSD session {SessionId} from {Phone}: unreadable input history", LogSanitiser.Clean(request.SessionId), Phone.Mask(request.Phone));
+            log.UnreadableHistory(request);
             if (session is not null) await sessions.EndAsync(request.SessionId, ct);
             UssdTelemetry.Step("malformed");
             UssdTelemetry.Ended("malformed");
@@ -73,8 +72,7 @@ public sealed class HandleUssd(UssdMenu menu, UssdSessions sessions, UssdActions
         {
             // A dial with a pre-filled path (*384*123*2#) asked for somewhere specific: no resume offer then.
             step = menu.Start(facts, read.Inputs.Count == 0 ? snapshot.Interrupted : null);
-            log.LogInformation("USSD session {SessionId} from {Phone} on {ServiceCode}", LogSanitiser.Clean(request.SessionId), Phone.Mask(request.Phone),
-                LogSanitiser.Clean(request.ServiceCode));
+            log.SessionStarted(request);
         }
         else
         {
@@ -97,7 +95,7 @@ public sealed class HandleUssd(UssdMenu menu, UssdSessions sessions, UssdActions
 
         // After "delete my data" the session row is gone with the rest; writing it again would keep the number.
         if (!erased && !await sessions.SaveAsync(request, session?.InputText, step.State, step.Reply!, ct))
-            log.LogInformation("USSD session {SessionId}: a concurrent request for the same step was saved first", LogSanitiser.Clean(request.SessionId));
+            log.SavedConcurrently(request);
         UssdTelemetry.Step("screen");
         if (step.Reply!.End) UssdTelemetry.Ended("menu");
         return step.Reply!;

@@ -17,6 +17,6 @@ public sealed class PurgeUssdSessionsJob(NpgsqlDataSource db, TimeProvider clock
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var deleted = await conn.ExecuteAsync(new CommandDefinition(DeleteOldSessionsSql, new { Before = clock.GetUtcNow() - KeepFor }, cancellationToken: ct));
-        if (deleted > 0) log.LogInformation("Deleted {Count} USSD sessions older than {Days} day(s)", deleted, KeepFor.TotalDays);
+        if (deleted > 0) log.SessionsPurged(deleted, KeepFor.TotalDays);
     }
 }

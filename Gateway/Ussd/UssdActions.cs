@@ -1,6 +1,5 @@
 using System.Globalization;
 using Gateway.Lessons;
-using Gateway.Phones;
 using Gateway.Subscriptions;
 using Gateway.Support;
 using Npgsql;
@@ -39,7 +38,7 @@ public sealed class UssdActions(NpgsqlDataSource db, Subscribers subscribers, Ch
             UssdActionSpec.NextLesson => await SendNextLessonAsync(phone, Course(action.Item!), ct),
             _ => throw new ArgumentException($"USSD action '{action.Name}' is not performed here", nameof(action)),
         };
-        log.LogInformation("USSD {Action} {Item} for {Phone}: {Outcome}", action.Name, action.Item, Phone.Mask(phone), result.Outcome);
+        log.ActionPerformed(action, phone, result);
         return result;
     }
 
