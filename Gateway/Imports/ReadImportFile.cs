@@ -236,7 +236,15 @@ public sealed class ReadImportFile(TopicCatalog catalog, IOptions<GatewayOptions
     {
         var pipe = PipeReader.Create(body);
         var separator = await SeparatorAsync(pipe, ct);
-        await using var csv = CsvReader.Create(pipe.AsStream(), new CsvReaderOptions { Separator = separator, HasHeader = true, TrimWhitespace = true });
+        await using var csv = CsvReader.Create(pipe.AsStream(), new CsvReaderOptions
+        {
+            Separator = separator,
+            HasHeader = true,
+            TrimWhitespace = true,
+            AllowLineBreaksInQuotes = false,
+            MalformedData = CsvMalformedDataHandling.Skip,
+            IncludeValuesInExceptions = false,
+        });
         await csv.ReadHeaderAsync(ct);
         HeaderIndex(csv.Headers);
     }
