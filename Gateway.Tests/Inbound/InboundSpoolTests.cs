@@ -6,7 +6,10 @@ using Gateway.Delivery;
 using Gateway.Inbound;
 using Gateway.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Gateway.Tests.Inbound;
@@ -254,6 +257,89 @@ public sealed class InboundSpoolTests(CrashableDatabaseApp app) : IClassFixture<
         Assert.Equal("STOP", entry.Message!.Body);
         using var third = new InboundSpool(options, environment, log);
         Assert.Equal(0, third.AdoptOrphans());   // a third one finds it taken
+    }
+
+    [Fact]
+    public async Task WithItsSpoolFolderGone_AndTheDatabaseDown_TheWebhookAnswers503_AndTwiliosFallbackInstanceKeepsTheMessage()
+    {
+        var folder = Path.Combine(app.SpoolPath, "removed-" + Guid.NewGuid().ToString("N"));
+        await using var web = app.WithWebHostBuilder(b => b.UseSetting("INBOUND_SPOOL_PATH", folder));
+        var twilio = new TwilioSms(web);
+        var resident = NewNumber();
+        await twilio.SendAsync(NewNumber(), "HELP");   // started while the database is up: its spool file is open
+        // A clean-up script or an unmounted disk: the process still holds its file open, and writes through that handle
+        // would "keep" a message no process could ever find again.
+        Directory.Delete(folder, recursive: true);
+        var sid = TwilioSms.NewMessageSid();
+
+        await app.CrashDatabaseAsync();
+        try
+        {
+            using var refused = await twilio.PostAsync(TwilioSms.Form(resident, "STOP", sid));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.NotNull(refused.Headers.RetryAfter);
+            var spool = await SpoolOnHealthAsync(web.CreateClient(), expectReady: false);
+            Assert.Equal((0, false), (spool.GetProperty("figures").GetProperty("depth").GetInt32(), spool.GetProperty("figures").GetProperty("writable").GetBoolean()));
+            Assert.Contains("503", spool.GetProperty("detail").GetString());
+            // Twilio calls the number's fallback URL: another web process, whose spool is fine, keeps it.
+            Assert.Null(await new TwilioSms(app).SendAsync(resident, "STOP", sid));
+        }
+        finally
+        {
+            await app.StartDatabaseAsync();
+        }
+
+        await WaitUntilAsync(async () => await app.QuerySingleAsync<int>(
+            "SELECT count(*) FROM inbound_messages WHERE provider_message_id = @sid AND handled_at IS NOT NULL", new { sid }) == 1, "the STOP is replayed");
+        Assert.Equal("opted_out", await app.QuerySingleAsync<string>("SELECT status FROM subscribers WHERE phone = @resident", new { resident }));
+        Assert.Contains(web.Services.GetFakeLogCollector().GetSnapshot(), l => l.Level == LogLevel.Error && l.Message.Contains("refused with 503"));
+        Assert.False(Directory.Exists(folder));   // nothing was written anywhere it could be lost
+    }
+
+    [Fact]
+    public async Task ASpooledRecordThatCannotBeReplayed_IsKeptAsideInAFailedFile_LoggedCountedAndShownOnHealth_WhileTheRestIsReplayed()
+    {
+        var folder = Path.Combine(app.SpoolPath, "failed-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var resident = NewNumber();
+        var good = TwilioSms.NewMessageSid();
+        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        string Record(SpooledMessage m) => JsonSerializer.Serialize(m, json);
+        var now = DateTimeOffset.UtcNow;
+        // The file of a web process that died while the database was down; two of its records cannot be replayed: one
+        // damaged on disk, one without a sender (written by a faulty version).
+        string[] bad =
+        [
+            "{\"provider\":\"twilio\",\"messageId\":\"SM0bad\",\"fr",
+            Record(new SpooledMessage("twilio", TwilioSms.NewMessageSid(), null!, TwilioSms.OurNumber, "JOIN", now.AddSeconds(-3), [], null)),
+        ];
+        var deadFile = Path.Combine(folder, $"deadhost-4242-{Guid.NewGuid():N}"[..24] + InboundSpool.Extension);
+        await File.WriteAllLinesAsync(deadFile, [bad[0], bad[1], Record(new SpooledMessage("twilio", good, resident, TwilioSms.OurNumber, "JOIN", now, [], null))]);
+        using var failures = new MetricCollector<long>(InboundTelemetry.SpoolFailed);
+
+        await using var web = app.WithWebHostBuilder(b => b.UseSetting("INBOUND_SPOOL_PATH", folder));
+        var client = web.CreateClient();   // starts it: it takes the dead process's file over
+
+        await WaitUntilAsync(() => Task.FromResult(!File.Exists(deadFile)), "the dead process's file is replayed and deleted");
+        Assert.Equal(1, await app.QuerySingleAsync<int>(
+            "SELECT count(*) FROM inbound_messages WHERE provider_message_id = @good AND handled_at IS NOT NULL", new { good }));
+        Assert.Equal("active", await app.QuerySingleAsync<string>("SELECT status FROM subscribers WHERE phone = @resident", new { resident }));
+        var failedFile = Assert.Single(Directory.GetFiles(folder, "*.failed"));
+        Assert.Equal(bad, await File.ReadAllLinesAsync(failedFile));
+        Assert.Equal(2, web.Services.GetFakeLogCollector().GetSnapshot().Count(l => l.Level == LogLevel.Error && l.Message.Contains("could not be replayed")
+                                                                                     && l.Message.Contains(failedFile)));
+        Assert.Equal(2, failures.GetMeasurementSnapshot().Sum(m => m.Value));
+        var spool = await SpoolOnHealthAsync(client, expectReady: true);
+        Assert.Equal("degraded", spool.GetProperty("status").GetString());
+        Assert.Equal((0, 2), (spool.GetProperty("figures").GetProperty("depth").GetInt32(), spool.GetProperty("figures").GetProperty("failed").GetInt32()));
+    }
+
+    private async Task<JsonElement> SpoolOnHealthAsync(HttpClient client, bool expectReady)
+    {
+        var response = await client.GetAsync("/health/ready");
+        Assert.Equal(expectReady ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("checks").GetProperty("inbound_spool").Clone();
     }
 
     private async Task<int> SpoolDepthOnHealthAsync(bool expectReady)

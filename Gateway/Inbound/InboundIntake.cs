@@ -66,6 +66,7 @@ public sealed class SpoolUnavailableHandler(ILogger<SpoolUnavailableHandler> log
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
         if (exception is not SpoolUnavailableException) return false;
+        InboundTelemetry.SpoolRefused.Add(1);
         log.LogError("Inbound message refused with 503: the database is unreachable and {Error}", exception.Message);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = "10";

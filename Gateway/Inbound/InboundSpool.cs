@@ -111,6 +111,10 @@ public sealed class InboundSpool : IDisposable
         try
         {
             _own ??= SpoolFile.Create(Path.Combine(_folder, Name + Extension), Name);
+            // A file removed under us (its folder deleted, the disk unmounted) still takes writes through the handle we
+            // hold, and would answer 200 for a message no other process could ever find: refuse instead.
+            if (!_own.IsAtItsPath)
+                throw new IOException($"its file {_own.Path} was removed");
             // At the end the previous append reached: a write that failed half-way is written over.
             RandomAccess.Write(_own.Stream.SafeFileHandle, bytes, _own.Length);
             _own.Stream.Flush(flushToDisk: true);
@@ -217,25 +221,45 @@ public sealed class InboundSpool : IDisposable
     }
 
     /// <summary>A record that cannot be read, or that the pipeline refused for a reason other than the database: kept
-    /// aside in <c>&lt;name&gt;.failed</c> for a person to look at, never dropped.</summary>
+    /// aside in <c>&lt;name&gt;.failed</c> for a person to look at (logged as an error, counted as
+    /// gateway.inbound.spool.failed, and shown on /health/ready), never dropped.</summary>
+    /// <exception cref="SpoolUnavailableException">the .failed file cannot be written: the record stays in the spool
+    /// (not marked replayed) and is tried again at the next round.</exception>
     public void KeepFailed(SpoolEntry entry, Exception? error)
     {
-        _log.LogError(error, "Inbound spool: message {MessageSid} from {From} could not be replayed; kept in {Failed}",
-            LogSanitiser.Clean(entry.Message?.MessageId ?? "(unreadable)"), entry.Message is { } m ? Phone.Mask(m.From) : "?",
-            Path.Combine(_folder, Name + FailedExtension));
-        var line = entry.Raw;
+        var path = Path.Combine(_folder, Name + FailedExtension);
         try
         {
-            using var failed = new FileStream(Path.Combine(_folder, Name + FailedExtension), FileMode.Append, FileAccess.Write, FileShare.Read);
-            failed.Write(line);
+            using var failed = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+            failed.Write(entry.Raw);
             failed.WriteByte((byte)'\n');
             failed.Flush(flushToDisk: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _log.LogError("Inbound spool: cannot keep a failed record in {Folder}: {Error}", _folder, e.Message);
+            throw new SpoolUnavailableException($"a record that cannot be replayed cannot be kept aside in {path} either: {e.Message}", e);
+        }
+        InboundTelemetry.SpoolFailed.Add(1);
+        _log.LogError(error, "Inbound spool: message {MessageSid} from {From} could not be replayed; kept in {Failed}",
+            LogSanitiser.Clean(entry.Message?.MessageId ?? "(unreadable)"), entry.Message?.From is { } from ? Phone.Mask(from) : "?", path);
+    }
+
+    /// <summary>Records kept aside in the folder's <c>.failed</c> files (this process's and any other's): each waits for a person.</summary>
+    public int FailedRecords()
+    {
+        try
+        {
+            return Directory.EnumerateFiles(_folder, "*" + FailedExtension).Sum(f => File.ReadLines(f).Count(l => l.Length > 0));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
         }
     }
+
+    /// <summary>False when a message could not be kept here now: this process's file was removed (or its folder), or
+    /// never created.</summary>
+    public bool Writable => _own is { } own ? own.IsAtItsPath : Directory.Exists(_folder);
 
     /// <summary>
     /// After every message of <paramref name="file"/> was replayed: an adopted file is deleted; this process's own is
@@ -296,6 +320,9 @@ public sealed class SpoolFile : IDisposable
 
     public FileStream Stream { get; }
     public string Path { get; }
+
+    /// <summary>The file is still where it was opened: not deleted (or its folder) while this process held it open.</summary>
+    public bool IsAtItsPath => File.Exists(Path);
 
     /// <summary>The name of the process that wrote it (its inbound_intakes row).</summary>
     public string Intake { get; }

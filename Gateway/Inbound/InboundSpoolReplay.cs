@@ -60,6 +60,10 @@ public sealed class InboundSpoolReplay(InboundSpool spool, InboundPipeline pipel
             await using var conn = await db.OpenConnectionAsync(ct);
             await InboundSpoolHold.HeartbeatAsync(conn, spool.Name, spool.Depth, ct);
         }
+        catch (SpoolUnavailableException e) when (!ct.IsCancellationRequested)
+        {
+            log.LogError("Inbound spool round stopped: {Error}; trying again in {Seconds} s", e.Message, Every.TotalSeconds);
+        }
         catch (Exception e) when (InboundIntake.IsDatabaseUnavailable(e) && !ct.IsCancellationRequested)
         {
             log.LogDebug("Inbound spool: database still unreachable ({Error}), {Depth} waiting", e.Message, spool.Depth);
@@ -157,16 +161,24 @@ public sealed class InboundSpoolReplay(InboundSpool spool, InboundPipeline pipel
     }
 }
 
-/// <summary>/health/ready's <c>inbound_spool</c> entry: how many messages wait in this process's spool (degraded, still 200, when any).</summary>
+/// <summary>/health/ready's <c>inbound_spool</c> entry: how many messages wait in this process's spool, how many were kept
+/// aside in <c>.failed</c> files for a person, and whether the spool can take a message now (degraded, still 200, when
+/// any message waits, any was kept aside, or the spool's file or folder is gone).</summary>
 public sealed class InboundSpoolHealthCheck(InboundSpool spool) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct)
     {
         var depth = spool.Depth;
-        var data = new Dictionary<string, object> { ["depth"] = depth };
-        return Task.FromResult(depth == 0
+        var failed = spool.FailedRecords();
+        var writable = spool.Writable;
+        var data = new Dictionary<string, object> { ["depth"] = depth, ["failed"] = failed, ["writable"] = writable };
+        var problems = new List<string>();
+        if (depth > 0) problems.Add($"{depth} message(s) taken while the database was unreachable wait in {spool.Folder}, replayed when it answers");
+        if (failed > 0) problems.Add($"{failed} message(s) that could not be replayed are kept aside in {spool.Folder}/*.failed for a person to look at");
+        if (!writable) problems.Add($"the spool in {spool.Folder} is gone: while the database is unreachable, messages are refused with 503 until this process is restarted");
+        return Task.FromResult(problems.Count == 0
             ? HealthCheckResult.Healthy("no message waiting in the spool", data)
-            : HealthCheckResult.Degraded($"{depth} message(s) taken while the database was unreachable wait in {spool.Folder}, replayed when it answers", data: data));
+            : HealthCheckResult.Degraded(string.Join("; ", problems), data: data));
     }
 }
 

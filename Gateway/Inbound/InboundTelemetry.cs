@@ -20,6 +20,17 @@ public static class InboundTelemetry
     public static readonly Counter<long> Messages = Meter.CreateCounter<long>("gateway.inbound.messages", "{message}",
         "Residents' messages handled, by intent and channel (the provider that brought them)");
 
+    /// <summary>gateway_inbound_spool_failed_total: spooled messages that could not be replayed (unreadable, or refused by
+    /// the pipeline for a reason other than the database) and were kept aside in the spool folder's <c>.failed</c> file
+    /// for a person to look at (Inbound/InboundSpool.cs).</summary>
+    public static readonly Counter<long> SpoolFailed = Meter.CreateCounter<long>("gateway.inbound.spool.failed", "{message}",
+        "Spooled messages that could not be replayed and were kept aside in a .failed file");
+
+    /// <summary>gateway_inbound_spool_refused_total: messages answered 503 because neither the database nor the spool could
+    /// take them (the provider tries its fallback URL).</summary>
+    public static readonly Counter<long> SpoolRefused = Meter.CreateCounter<long>("gateway.inbound.spool.refused", "{message}",
+        "Inbound messages refused with 503: the database unreachable and the spool not writable");
+
     /// <summary>gateway_webhook_duration_seconds{webhook}: from the request's arrival at the endpoint to its answer.</summary>
     public static readonly Histogram<double> WebhookDuration = Meter.CreateHistogram("gateway.webhook.duration", "s",
         "Time a webhook takes to answer, by webhook", advice: new InstrumentAdvice<double>
