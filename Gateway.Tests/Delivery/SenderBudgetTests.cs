@@ -11,7 +11,13 @@ public sealed class SenderBudgetTests : IAsyncLifetime
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
     private NpgsqlDataSource _db = null!;
 
-    public async Task InitializeAsync() => _db = NpgsqlDataSource.Create(await TestDatabase.CreateAsync());
+    // Without a gateway host in this class, Dapper's conventions (timestamps as UTC DateTimeOffset) are set here: run alone,
+    // the class would otherwise depend on another class having started a host first.
+    public async Task InitializeAsync()
+    {
+        Gateway.Data.Database.UseDapperConventions();
+        _db = NpgsqlDataSource.Create(await TestDatabase.CreateAsync());
+    }
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
 

@@ -237,6 +237,41 @@ public sealed class InboundSpoolTests(CrashableDatabaseApp app) : IClassFixture<
     }
 
     [Fact]
+    public async Task AProcessWhoseOwnHeartbeatStalls_IsNotHeldByItsOwnSilence_ItsDispatcherAsksItsSpoolDirectly()
+    {
+        var resident = NewNumber();
+        var outbox = app.Services.GetRequiredService<Outbox>();
+        long id;
+        await using (var conn = await app.OpenDatabaseAsync())
+        {
+            id = (await outbox.EnqueueAsync(conn, null, new OutboundMessage(resident, "Clinic closed on Friday", MessageKinds.Broadcast, MessagePriority.Bulk), default))!.Value;
+            // This process's heartbeats stop landing (a CPU-starved machine, a slow database): its row only grows older.
+            // (The rows of the other tests' processes, all gone by now, would hold dispatch on their own.)
+            await conn.ExecuteAsync("""
+                DELETE FROM inbound_intakes WHERE name <> @Name;
+                CREATE FUNCTION stalled_heartbeat() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN IF NEW.alive_at > OLD.alive_at THEN RETURN NULL; END IF; RETURN NEW; END $$;
+                CREATE TRIGGER stalled_heartbeat BEFORE UPDATE ON inbound_intakes FOR EACH ROW EXECUTE FUNCTION stalled_heartbeat();
+                INSERT INTO inbound_intakes (name, alive_at, spooled) VALUES (@Name, now() - interval '20 seconds', 0)
+                ON CONFLICT (name) DO UPDATE SET alive_at = excluded.alive_at, spooled = 0;
+                """, new { Spool.Name });
+        }
+        try
+        {
+            // Another process would wait for it (silent for 20 s, it may keep messages it cannot report); its own
+            // dispatcher knows its spool is empty.
+            Assert.Equal(0, Spool.Depth);
+            await app.Services.GetRequiredService<Dispatcher>().DispatchOnceAsync(CancellationToken.None);
+            Assert.NotEqual(OutboundStatus.Queued, await app.QuerySingleAsync<string>("SELECT status FROM outbound_messages WHERE id = @id", new { id }));
+        }
+        finally
+        {
+            await using var conn = await app.OpenDatabaseAsync();
+            await conn.ExecuteAsync("DROP TRIGGER stalled_heartbeat ON inbound_intakes; DROP FUNCTION stalled_heartbeat(); UPDATE outbound_messages SET status = 'canceled' WHERE id = @id AND status = 'queued'", new { id });
+        }
+    }
+
+    [Fact]
     public async Task ALiveProcessesFileIsLeftAlone_AGoneProcessesFileIsTakenOver()
     {
         var folder = Path.Combine(app.SpoolPath, "sharing-" + Guid.NewGuid().ToString("N"));

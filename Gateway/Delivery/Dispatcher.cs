@@ -26,8 +26,10 @@ public sealed record DispatchPass(int Claimed, int HandedOver, TimeSpan? WaitFor
 /// There is one dispatcher per provider SMS_ROUTES names (keyed by the provider's name), each claiming only the rows
 /// queued for its provider and pacing its own sender.
 /// </summary>
+/// <param name="localSpool">This process's inbound spool when it is a web process too (local mode, tests): its own
+/// spool is asked directly, not through its heartbeat (Inbound/InboundSpoolHold.cs).</param>
 public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, SenderBudget budget, Subscribers subscribers,
-    TimeProvider clock, IOptions<DeliveryOptions> options, ILogger<Dispatcher> log)
+    TimeProvider clock, IOptions<DeliveryOptions> options, ILogger<Dispatcher> log, Inbound.InboundSpool? localSpool = null)
 {
     /// <summary>Most rows one pass claims when pacing does not limit it: big enough to amortise the round trips.</summary>
     public const int BatchSize = 500;
@@ -85,6 +87,11 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
 
     private readonly SemaphoreSlim _inFlight = new(options.Value.MaxInFlight);
     private long _missedSlots;
+    private long _missedSaid;
+    private long _missedSaidAt = Stopwatch.GetTimestamp();
+
+    /// <summary>Messages that missed their slot are said at warning at most this often, with their count since.</summary>
+    private static readonly TimeSpan MissedSlotsSaidEvery = TimeSpan.FromSeconds(10);
     private long _reserveTicks;
 
     /// <summary>Messages that woke too late for their slot and went back to the queue: each costs the sender one slot of its rate.</summary>
@@ -167,6 +174,9 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
     /// </summary>
     public async Task<DispatchPass> DispatchOnceAsync(CancellationToken ct, int? limit = null)
     {
+        // Residents' messages wait in this process's own spool (a STOP among them, maybe): nothing goes before their replay.
+        if (Inbound.InboundSpoolHold.LocalSpoolWaits(localSpool))
+            return DispatchPass.Idle;
         var rate = options.Value.RateFor(provider.Name);
         var paced = rate > 0;
         var interval = paced ? SenderBudget.SlotInterval(rate) : TimeSpan.Zero;
@@ -184,6 +194,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
             claimed = (await conn.QueryAsync<Claimed>(new CommandDefinition(ClaimSql, new
             {
                 Now = now, Limit = batchLimit, LeaseUntil = leaseUntil, Provider = provider.Name, Worker, Handed = handedAtClaim,
+                OwnIntake = Inbound.InboundSpoolHold.OwnIntake(localSpool),
             }, cancellationToken: ct))).AsList();
         }
         foreach (var judged in claimed.Where(c => c.Status != OutboundStatus.Sending))
@@ -229,6 +240,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         await using (var optOuts = paced ? OptOutWatch.Start(db, clock, sending.Where(c => c.Kind != MessageKinds.OptOutConfirmation).Select(c => c.Recipient)) : null)
             outcomes = await Task.WhenAll(sending.Select((c, i) => SendOneAsync(c, i, slots, lease, optOuts, ct)));
         await RecordAsync(lease, sending, outcomes, ct);
+        if (paced) SayMissedSlots();
         return new DispatchPass(claimed.Count, outcomes.Count(o => o is not (null or SendOutcome.RecipientOptedOut { Code: null })));
     }
 
@@ -244,6 +256,23 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         var first = await budget.ReserveAsync(provider.Sender, segments, interval, clock.GetUtcNow() + lead, ct);
         Interlocked.Exchange(ref _reserveTicks, Stopwatch.GetElapsedTime(started).Ticks);
         return first;
+    }
+
+    /// <summary>
+    /// Says at warning (at most every <see cref="MissedSlotsSaidEvery"/>) how many messages woke too late for their send
+    /// slot and went back to the queue: a process short of CPU (a loaded machine) can miss most of its slots, and its
+    /// queue then moves slowly or not at all, which nothing else would tell.
+    /// </summary>
+    private void SayMissedSlots()
+    {
+        var since = Stopwatch.GetElapsedTime(Interlocked.Read(ref _missedSaidAt));
+        if (since < MissedSlotsSaidEvery) return;
+        var missed = Interlocked.Read(ref _missedSlots);
+        var said = Interlocked.Exchange(ref _missedSaid, missed);
+        Interlocked.Exchange(ref _missedSaidAt, Stopwatch.GetTimestamp());
+        if (missed > said)
+            log.LogWarning("{Provider}: {Missed} message(s) in the last {Seconds:0} s woke more than {Tolerance} ms after their send slot and went back to the queue (this process may be short of CPU)",
+                provider.Name, missed - said, since.TotalSeconds, SenderBudget.Tolerance.TotalMilliseconds);
     }
 
     /// <summary>The longest a hand-off can take: a message starts one only if the lease outlasts it by this.</summary>

@@ -32,10 +32,21 @@ public static class InboundSpoolHold
              OR i.alive_at BETWEEN now() - interval '40 seconds' AND now() - interval '10 seconds')
         """;
 
-    /// <summary>True when no intake may hold a message the database has not seen; embeddable in a WHERE clause.</summary>
-    public const string NoneWaitingSql = $"NOT EXISTS (SELECT 1 FROM inbound_intakes i WHERE {HoldsSql})";
+    /// <summary>
+    /// True when no intake may hold a message the database has not seen; embeddable in a WHERE clause, with the parameter
+    /// <c>@OwnIntake</c>: the intake of the process that asks (<see cref="OwnIntake"/>), or null. A process does not wait
+    /// for its own row: it knows its spool's depth better than its last heartbeat does (<see cref="LocalSpoolWaits"/>),
+    /// and a heartbeat of its own that stalled (a CPU-starved machine, a slow database) must not hold its own dispatch.
+    /// </summary>
+    public const string NoneWaitingSql = $"NOT EXISTS (SELECT 1 FROM inbound_intakes i WHERE i.name IS DISTINCT FROM @OwnIntake AND {HoldsSql})";
 
-    private const string WaitingSql = $"SELECT name, alive_at, spooled FROM inbound_intakes i WHERE {HoldsSql} ORDER BY name";
+    private const string WaitingSql = $"SELECT name, alive_at, spooled FROM inbound_intakes i WHERE i.name IS DISTINCT FROM @OwnIntake AND {HoldsSql} ORDER BY name";
+
+    /// <summary>The intake of this process, when it takes residents' messages (a web process; null in Gateway.Worker).</summary>
+    public static string? OwnIntake(InboundSpool? spool) => spool?.Name;
+
+    /// <summary>Messages wait in this process's own spool: its dispatch must wait for their replay.</summary>
+    public static bool LocalSpoolWaits(InboundSpool? spool) => spool is { Depth: > 0 };
 
     // Rows of processes gone for a day are cleared by whoever speaks.
     private const string HeartbeatSql = """
@@ -54,8 +65,8 @@ public static class InboundSpoolHold
         conn.ExecuteAsync(new CommandDefinition(ForgetSql, new { Name = name }, cancellationToken: ct));
 
     /// <summary>The intakes holding dispatch now, for a worker's warning.</summary>
-    public static async Task<IReadOnlyList<WaitingIntake>> WaitingAsync(NpgsqlConnection conn, CancellationToken ct) =>
-        (await conn.QueryAsync<WaitingIntake>(new CommandDefinition(WaitingSql, cancellationToken: ct))).AsList();
+    public static async Task<IReadOnlyList<WaitingIntake>> WaitingAsync(NpgsqlConnection conn, string? ownIntake, CancellationToken ct) =>
+        (await conn.QueryAsync<WaitingIntake>(new CommandDefinition(WaitingSql, new { OwnIntake = ownIntake }, cancellationToken: ct))).AsList();
 }
 
 public sealed record WaitingIntake(string Name, DateTime AliveAt, int Spooled);
@@ -64,7 +75,7 @@ public sealed record WaitingIntake(string Name, DateTime AliveAt, int Spooled);
 /// The worker's side of the hold: while web processes hold dispatch, says which and why, at warning, when that changes
 /// and once a minute while it lasts (a web process that died with messages in its spool holds dispatch for minutes).
 /// </summary>
-public sealed class InboundSpoolHoldWatch(NpgsqlDataSource db, ILogger<InboundSpoolHoldWatch> log)
+public sealed class InboundSpoolHoldWatch(NpgsqlDataSource db, ILogger<InboundSpoolHoldWatch> log, InboundSpool? localSpool = null)
 {
     private static readonly TimeSpan Repeat = TimeSpan.FromMinutes(1);
 
@@ -75,7 +86,9 @@ public sealed class InboundSpoolHoldWatch(NpgsqlDataSource db, ILogger<InboundSp
     {
         IReadOnlyList<WaitingIntake> waiting;
         await using (var conn = await db.OpenConnectionAsync(ct))
-            waiting = await InboundSpoolHold.WaitingAsync(conn, ct);
+            waiting = await InboundSpoolHold.WaitingAsync(conn, InboundSpoolHold.OwnIntake(localSpool), ct);
+        if (InboundSpoolHold.LocalSpoolWaits(localSpool))
+            waiting = [new WaitingIntake(localSpool!.Name, DateTime.UtcNow, localSpool.Depth), .. waiting];
         var now = DateTime.UtcNow;
         var state = string.Join(", ", waiting.Select(w => w.Spooled > 0
             ? $"{w.Name} ({w.Spooled} message(s) in its spool)"

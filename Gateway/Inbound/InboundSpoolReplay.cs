@@ -56,7 +56,14 @@ public sealed class InboundSpoolReplay(InboundSpool spool, InboundPipeline pipel
         {
             spool.AdoptOrphans();
             if (spool.Depth > 0 || spool.HasAdopted)
+            {
+                // First say that messages wait here, so that dispatch waits for the whole replay: however long it takes
+                // (minutes for a large spool on a loaded machine), this process's last word must not be the silence of
+                // the outage, which holds dispatch only for InboundSpoolHold.SilentLimit.
+                await using (var first = await db.OpenConnectionAsync(ct))
+                    await InboundSpoolHold.HeartbeatAsync(first, spool.Name, spool.Depth, ct);
                 await ReplayAsync(ct);
+            }
             await using var conn = await db.OpenConnectionAsync(ct);
             await InboundSpoolHold.HeartbeatAsync(conn, spool.Name, spool.Depth, ct);
         }
