@@ -47,6 +47,12 @@ public abstract class InboundFault : FaultScenario
 
     protected static string Tail(string output) => string.Join('\n', output.Split('\n').TakeLast(60));
 
+    /// <summary>What a worker said about messages that woke too late for their send slot (Delivery/Dispatcher.cs): a worker
+    /// short of CPU gives them back to the queue, and dispatch then moves slowly or not at all.</summary>
+    protected static int MissedSlots(string workerOutput) =>
+        System.Text.RegularExpressions.Regex.Matches(workerOutput, @"(\d+) message\(s\) in the last \d+ s woke more than")
+            .Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>Of <paramref name="sids"/>, how many are stored and handled.</summary>
     protected static async Task<int> HandledAsync(FaultRig rig, IReadOnlyCollection<string> sids)
     {
@@ -156,6 +162,8 @@ public sealed class DatabaseDownWhileResidentsText : InboundFault
             $"{taken.Length}, none twice", replies == taken.Length && repliesTwice == 0);
         var resumed = rig.Provider.Requests.Where(r => r.ArrivedTicks > back).Select(r => (double?)Stopwatch.GetElapsedTime(back, r.ArrivedTicks).TotalSeconds).Min();
         report.Add("first hand-off after PostgreSQL was back", Seconds(resumed) + " (after the spool's replay)", "≤ 30 s", resumed <= 30);
+        var missedSlots = MissedSlots(worker.Output);
+        report.Add("messages that woke too late for their send slot and went back to the queue (worker's warnings)", $"{missedSlots}");
         if (resumed is null)
             Console.WriteLine($"[faults] {Id}: nothing handed over after PostgreSQL was back. The web process printed:\n{Tail(webProcess.Output)}\nThe worker printed:\n{Tail(worker.Output)}");
         var after = await SpoolDepthAsync(web);
