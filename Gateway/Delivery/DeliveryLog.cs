@@ -36,6 +36,9 @@ internal static partial class DeliveryLog
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Dispatch pass {Pass}: carrier opt-outs, bad numbers or a pause could not be recorded ({Error})")]
     public static partial void AftermathNotRecorded(this ILogger log, long pass, string error);
 
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "{Provider}: {Missed} message(s) in the last {Seconds} s woke more than {Tolerance} ms after their send slot and went back to the queue (this process may be short of CPU)")]
+    public static partial void MissedSlots(this ILogger log, string provider, long missed, int seconds, int tolerance);
+
     [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Dispatch pass {Pass}: {Lost} of {Count} outcomes came after reconciliation had taken the rows back; {Settled} accepted ones settled their rows, reconciliation decides the rest")]
     public static partial void OutcomesLate(this ILogger log, long pass, int lost, int count, int settled);
 }

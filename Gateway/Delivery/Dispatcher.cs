@@ -271,8 +271,7 @@ public sealed class Dispatcher(NpgsqlDataSource db, ISmsProvider provider, Sende
         var said = Interlocked.Exchange(ref _missedSaid, missed);
         Interlocked.Exchange(ref _missedSaidAt, Stopwatch.GetTimestamp());
         if (missed > said)
-            log.LogWarning("{Provider}: {Missed} message(s) in the last {Seconds:0} s woke more than {Tolerance} ms after their send slot and went back to the queue (this process may be short of CPU)",
-                provider.Name, missed - said, since.TotalSeconds, SenderBudget.Tolerance.TotalMilliseconds);
+            log.MissedSlots(provider.Name, missed - said, (int)Math.Round(since.TotalSeconds), (int)SenderBudget.Tolerance.TotalMilliseconds);
     }
 
     /// <summary>The longest a hand-off can take: a message starts one only if the lease outlasts it by this.</summary>
