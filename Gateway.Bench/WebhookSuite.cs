@@ -166,11 +166,23 @@ public static class WebhookSuite
         await conn.ExecuteAsync("SELECT pg_stat_statements_reset(); SELECT pg_stat_reset();");
         await Task.Delay(TimeSpan.FromSeconds(1));   // the statistics collector's reset lands
         var (commitsBefore, rollbacksBefore) = await conn.QuerySingleAsync<(long, long)>(DatabaseCounters);
+        // Round trips, counted where they start: each command Npgsql executes is one (its duration is recorded once);
+        // a transaction's COMMIT or ROLLBACK, sent by Npgsql without a command, is one more (counted by the server below).
+        var commands = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name.StartsWith("Npgsql", StringComparison.Ordinal) && instrument.Name.Contains("duration", StringComparison.Ordinal))
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, _, _, _) => commands.AddOrUpdate(instrument.Name, 1, (_, n) => n + 1));
         Console.WriteLine($"Profiling: webhook at saturation for {seconds} s (gateway process {Environment.ProcessId}) …");
         var start = CpuTime.Now(database.DataDirectory);
+        listener.Start();
         var result = Wrk.Run(baseUrl + WebhookRequests.Path, requests, connections, seconds);
+        await Task.Delay(TimeSpan.FromSeconds(2));   // requests still in flight when wrk stopped
+        listener.Dispose();
         var cpu = Cost(start, CpuTime.Now(database.DataDirectory), result.Requests);
-        await Task.Delay(TimeSpan.FromSeconds(2));   // requests still in flight when wrk stopped, and the collector
         var (commits, rollbacks) = await conn.QuerySingleAsync<(long, long)>(DatabaseCounters);
         var statements = (await conn.QueryAsync<(long Calls, double TotalMs, long Rows, string Query)>("""
             SELECT calls, total_exec_time, rows, regexp_replace(query, '\s+', ' ', 'g') FROM pg_stat_statements
@@ -181,6 +193,10 @@ public static class WebhookSuite
         var report = new BenchReport("webhook-profile");
         report.Add("webhook (signed, stored, routed, TwiML), saturation", $"{result.RequestsPerSecond:F0} req/s", Errors(result));
         report.Add("CPU ms per request (gateway process / PostgreSQL)", cpu, "pg_stat_statements loaded");
+        var transactionEnds = statements.Where(s => s.Query is "COMMIT" or "ROLLBACK").Sum(s => s.Calls);
+        foreach (var (instrument, count) in commands)
+            report.Add($"round trips per request: Npgsql commands ({instrument} recorded) + explicit COMMIT/ROLLBACK",
+                $"{PerRequest(count + transactionEnds):F2}", $"{PerRequest(count):F2} + {PerRequest(transactionEnds):F2}");
         report.Add("statements per request", $"{PerRequest(statements.Sum(s => s.Calls)):F2}", $"{statements.Sum(s => s.Calls)} statements in all");
         report.Add("commits / rollbacks per request", $"{PerRequest(commits - commitsBefore):F2} / {PerRequest(rollbacks - rollbacksBefore):F2}",
             "a rollback is a fast path given back (sender changed, retry)");

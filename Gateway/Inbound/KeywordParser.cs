@@ -61,7 +61,7 @@ public sealed partial class KeywordParser(KeywordLexicon lexicon, Func<string, b
 
         // 1. Crisis first, anywhere, never negated: a false alarm costs a counsellor a minute, a miss could cost a life.
         foreach (var (word, han) in _t.Crisis)
-            if (Occurrences(han ? compact : text, word).Any())
+            if (Occurs(han ? compact : text, word))
                 return Result(new Match(Intent.Crisis, null, word));
 
         // 2. Free text ("please stop texting me", 不要再发了). Before keywords, so "stop texting me" is not Leave("texting me").
@@ -176,7 +176,14 @@ public sealed partial class KeywordParser(KeywordLexicon lexicon, Func<string, b
 
     // ---- Negation ------------------------------------------------------------------------------------------
 
-    private bool HasUnnegatedLatin(string text, string phrase) => Occurrences(text, phrase).Any(i =>
+    // Most messages hold none of the phrases and words: a plain search first, before any enumerator or closure is made.
+    private bool HasUnnegatedLatin(string text, string phrase) => text.Contains(phrase, StringComparison.Ordinal) && AnyUnnegatedLatin(text, phrase);
+
+    private bool HasUnnegatedHan(string text, string word) => text.Contains(word, StringComparison.Ordinal) && AnyUnnegatedHan(text, word);
+
+    private static bool Occurs(string text, string word) => text.Contains(word, StringComparison.Ordinal) && Occurrences(text, word).Any();
+
+    private bool AnyUnnegatedLatin(string text, string phrase) => Occurrences(text, phrase).Any(i =>
     {
         // The same clause only: in "no, stop sending" the "no" answers something else.
         string clause = text[..i];
@@ -184,7 +191,7 @@ public sealed partial class KeywordParser(KeywordLexicon lexicon, Func<string, b
         return clause.Split(' ', StringSplitOptions.RemoveEmptyEntries) is not [.., var previous] || !_t.LatinNegations.Contains(previous);
     });
 
-    private bool HasUnnegatedHan(string text, string word) => Occurrences(text, word).Any(i =>
+    private bool AnyUnnegatedHan(string text, string word) => Occurrences(text, word).Any(i =>
     {
         // A cue ending at most two characters before: 不要退订, 别给我退订, 我不想退订; but not 受不了了要退订.
         string before = text[..i];
