@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gateway.Data;
 using Gateway.Hosting;
 using Gateway.Delivery;
@@ -59,9 +60,9 @@ public sealed class InboundSpoolReplay(InboundSpool spool, InboundPipeline pipel
             {
                 // First say that messages wait here, so that dispatch waits for the whole replay: however long it takes
                 // (minutes for a large spool on a loaded machine), this process's last word must not be the silence of
-                // the outage, which holds dispatch only for InboundSpoolHold.SilentLimit.
-                await using (var first = await db.OpenConnectionAsync(ct))
-                    await InboundSpoolHold.HeartbeatAsync(first, spool.Name, spool.Depth, ct);
+                // the outage, which holds dispatch only for InboundSpoolHold.SilentLimit. It is said again during the
+                // replay (ReplayAsync), so that a replay longer than InboundSpoolHold.SpooledLimit holds it too.
+                await HeartbeatAsync(ct);
                 await ReplayAsync(ct);
             }
             await using var conn = await db.OpenConnectionAsync(ct);
@@ -89,7 +90,11 @@ public sealed class InboundSpoolReplay(InboundSpool spool, InboundPipeline pipel
             while (true)
             {
                 foreach (var entry in spool.Pending(file))
+                {
                     await ReplayOneAsync(entry, ct);
+                    if (Stopwatch.GetElapsedTime(_saidAt) >= SayDuringReplayEvery)
+                        await HeartbeatAsync(ct);
+                }
                 if (await spool.FinishAsync(file)) break;
             }
             if (!file.Own)
@@ -103,6 +108,18 @@ public sealed class InboundSpoolReplay(InboundSpool spool, InboundPipeline pipel
             log.LogWarning("Inbound spool: {Count} message(s) kept while the database was unreachable are replayed; {Depth} waiting", _replayed, spool.Depth);
             _replayed = 0;
         }
+    }
+
+    /// <summary>During a long replay, this process says how many messages still wait this often.</summary>
+    private static readonly TimeSpan SayDuringReplayEvery = TimeSpan.FromSeconds(5);
+
+    private long _saidAt;
+
+    private async Task HeartbeatAsync(CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await InboundSpoolHold.HeartbeatAsync(conn, spool.Name, spool.Depth, ct);
+        _saidAt = Stopwatch.GetTimestamp();
     }
 
     private async Task ReplayOneAsync(SpoolEntry entry, CancellationToken ct)
