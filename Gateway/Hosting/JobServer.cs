@@ -16,10 +16,13 @@ public sealed class JobServer(JobStorage storage, JobActivator activator, Databa
     /// <summary>How often the server says it is alive (Hangfire's default is 30 s); <see cref="WorkerLiveness"/> reads it.</summary>
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
 
+    /// <summary>Longest pause between two tries at registering the recurring jobs while the database is away.</summary>
+    private static readonly TimeSpan MaxRegisterPause = TimeSpan.FromSeconds(15);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await readiness.WaitAsync(stoppingToken);
-        RecurringJobs.Register(recurring);
+        await RegisterRecurringJobsAsync(stoppingToken);
 
         using var server = new BackgroundJobServer(new BackgroundJobServerOptions
         {
@@ -38,6 +41,29 @@ public sealed class JobServer(JobStorage storage, JobActivator activator, Databa
         catch (OperationCanceledException)
         {
             server.SendStop();
+        }
+    }
+
+    // Registering takes a Hangfire lock and writes per job (synchronously): the database may go away meanwhile (it is
+    // ready a moment before, not necessarily still). An exception out of ExecuteAsync stops the whole host, dispatcher
+    // included (BackgroundServiceExceptionBehavior.StopHost): a worker started just before a PostgreSQL crash then never
+    // sent again (issue 20's db-down-inbound miss). So it tries again until the database answers, as DatabaseStartup does.
+    private async Task RegisterRecurringJobsAsync(CancellationToken stoppingToken)
+    {
+        var pause = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            try
+            {
+                RecurringJobs.Register(recurring);
+                return;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                log.LogWarning("Could not register the recurring jobs ({Error}); trying again in {Pause} s", e.Message, pause.TotalSeconds);
+                await Task.Delay(pause, stoppingToken);
+                pause = TimeSpan.FromTicks(Math.Min(MaxRegisterPause.Ticks, pause.Ticks * 2));
+            }
         }
     }
 }
