@@ -39,4 +39,11 @@ public sealed class LogSanitiserTests
     {
         Assert.Equal(@"a\uD800b\uDC00", LogSanitiser.Clean("a\uD800b\uDC00"));
     }
+    [Theory]
+    [InlineData("/api/subscribers/+8613812345678", "/api/subscribers/+86138****5678")]
+    [InlineData("/api/subscribers/%2B8613812345678/consent", "/api/subscribers/%2B86138****5678/consent")]
+    [InlineData("/api/subscribers/8613812345678", "/api/subscribers/86138****5678")]
+    [InlineData("/api/broadcasts/123456/approve", "/api/broadcasts/123456/approve")]
+    [InlineData(null, "(none)")]
+    public void CleanPath_MasksAnyPhoneNumberInIt(string? path, string logged) => Assert.Equal(logged, LogSanitiser.CleanPath(path));
 }

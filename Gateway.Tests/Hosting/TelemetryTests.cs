@@ -190,4 +190,28 @@ public sealed partial class TelemetryTests(TelemetryTests.App app) : IClassFixtu
         Assert.Equal(inbound.TraceId.ToString(), traceParent!.Split('-')[1]);
         Assert.NotEqual(default, send.ParentSpanId);
     }
+    [Fact]
+    public async Task ARequestSpan_NamesNoFullPhoneNumber_EvenWhenThePathHoldsOne()
+    {
+        var stopped = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Microsoft.AspNetCore",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var phone = Broadcasting.NewPhone();
+
+        var traceId = ActivityTraceId.CreateRandom();
+        var get = new HttpRequestMessage(HttpMethod.Get, $"/api/subscribers/{Uri.EscapeDataString(phone)}?phone={Uri.EscapeDataString(phone)}");
+        get.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+        await app.AdminClient().SendAsync(get);
+
+        // Today the request span carries no URL at all; whoever adds ASP.NET Core's instrumentation must mask url.path/url.query.
+        var request = Assert.Single(stopped, a => a.TraceId == traceId);
+        var digits = phone.TrimStart('+');
+        Assert.All(request.TagObjects, t => Assert.DoesNotContain(digits, t.Value?.ToString() ?? ""));
+        Assert.DoesNotContain(digits, request.DisplayName);
+    }
 }

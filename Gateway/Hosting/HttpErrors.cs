@@ -40,7 +40,7 @@ public sealed class BadRequestExceptionHandler(ILogger<BadRequestExceptionHandle
     private async ValueTask<bool> RefuseUnstorableTextAsync(HttpContext context, PostgresException e)
     {
         log.LogWarning("{Method} {Path}: PostgreSQL refused a value ({SqlState}: {Message}); answered 400 and cleared the connection pool",
-            context.Request.Method, LogSanitiser.Clean(context.Request.Path.Value), e.SqlState, LogSanitiser.Clean(e.MessageText));
+            context.Request.Method, LogSanitiser.CleanPath(context.Request.Path.Value), e.SqlState, LogSanitiser.Clean(e.MessageText));
         context.RequestServices.GetRequiredService<NpgsqlDataSource>().Clear();
         await Results.Problem(statusCode: StatusCodes.Status400BadRequest,
             detail: "a value has a character the database cannot store (a NUL, U+0000)").ExecuteAsync(context);

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
+using Gateway.Phones;
 
 namespace Gateway.Hosting;
 
@@ -11,7 +13,7 @@ namespace Gateway.Hosting;
 /// anything longer than <see cref="MaxLength"/> is cut with the count of what was left out.
 /// Phone numbers do not go through here: they are normalised at the edge and logged with Phone.Mask.
 /// </summary>
-public static class LogSanitiser
+public static partial class LogSanitiser
 {
     public const int MaxLength = 100;
 
@@ -41,6 +43,14 @@ public static class LogSanitiser
         if (kept < value.Length) text.Append(CultureInfo.InvariantCulture, $"…(+{value.Length - kept} characters)");
         return text.ToString();
     }
+
+    /// <summary>A request path (or query) as a log line may show it: cleaned, and any phone number in it masked
+    /// (/api/subscribers/+8613812345678 → /api/subscribers/+86138****5678), written with + or %2B or without.</summary>
+    public static string CleanPath(string? path) =>
+        Clean(path is null ? null : NumberInPath().Replace(path, m => m.Groups[1].Value + Phone.Mask("+" + m.Groups[2].Value)[1..]));
+
+    [GeneratedRegex(@"(\+|%2[Bb])?(\d{7,})")]
+    private static partial Regex NumberInPath();
 
     private static bool NeedsEscape(char c) => char.IsControl(c) || char.IsSurrogate(c) || c is '\uFFFE' or '\uFFFF'
         || char.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
