@@ -7,7 +7,7 @@ using Gateway.Tests.Support;
 namespace Gateway.Tests.Admin;
 
 /// <summary>
-/// The subscriber, staff and import endpoints refuse a request with every bad field at once, as the broadcast API does:
+/// The subscriber, staff, import and support endpoints refuse a request with every bad field at once, as the broadcast API does:
 /// an RFC 7807 validation problem (application/problem+json) whose "errors" name each field with its reasons, 400 when a
 /// field cannot be read at all and 422 when it was read and refused. Each case sends several bad fields together over HTTP.
 /// </summary>
@@ -96,6 +96,19 @@ public sealed class EveryBadFieldTests(ImportApp app) : IClassFixture<ImportApp>
             {
                 ["file"] = ["file: unknown column 'name'", "file: column 'region' appears twice", "file: unknown column 'topic'",
                     "file: the header (line 1) has no 'phone' column"],
+            }),
+        new("support: listing by an unknown status, too many at once", "GET", "/api/support/requests?status=lost&limit=501", null, null,
+            HttpStatusCode.BadRequest, new()
+            {
+                ["status"] = ["status: must be one of"],
+                ["limit"] = ["limit: must be between 1 and 500"],
+            }),
+        new("support: closing with an unknown outcome and a note too long", "POST", "/api/support/requests/1/close", "application/json",
+            $$"""{"outcome": "vanished", "note": "{{new string('n', 4001)}}"}""",
+            HttpStatusCode.UnprocessableEntity, new()
+            {
+                ["outcome"] = ["outcome: required, one of"],
+                ["note"] = ["note: at most 4000 characters"],
             }),
     };
 

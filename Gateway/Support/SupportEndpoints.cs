@@ -32,10 +32,12 @@ public static class SupportEndpoints
         ListSupportRequests list, HttpContext http, IOptions<GatewayOptions> options, CancellationToken ct)
     {
         status ??= SupportStatus.Open;
+        var problems = new List<FieldProblem>();
         if (!SupportStatus.Filters.Contains(status))
-            return TypedResults.Problem(statusCode: 400, detail: $"status: must be one of {string.Join(", ", SupportStatus.Filters)}");
+            problems.Add(new("status", $"status: must be one of {string.Join(", ", SupportStatus.Filters)}", StatusCodes.Status400BadRequest));
         if (limit is < 1 or > 500)
-            return TypedResults.Problem(statusCode: 400, detail: "limit: must be between 1 and 500");
+            problems.Add(new("limit", "limit: must be between 1 and 500", StatusCodes.Status400BadRequest));
+        if (problems.Count > 0) return FieldProblems.Answer(problems);
         var requests = await list.HandleAsync(status, limit ?? 100, http.User.Caller().Regions.Regions, ct);
         return TypedResults.Ok<IReadOnlyList<SupportRequestResponse>>(requests.Select(r => Response(r, options.Value)).ToList());
     }
@@ -112,11 +114,16 @@ public static class SupportEndpoints
     private static async Task<Results<Ok<SupportRequestResponse>, ProblemHttpResult>> Close(long id, CloseRequest? request, CloseSupportRequest close,
         HttpContext http, IOptions<GatewayOptions> options, CancellationToken ct)
     {
+        var problems = new List<FieldProblem>();
         if (request?.Outcome is not { } outcome || !SupportOutcome.Chosen.Contains(outcome))
-            return TypedResults.Problem(statusCode: 422, detail: $"outcome: required, one of {string.Join(", ", SupportOutcome.Chosen)}");
-        if (request.Note is { Length: > ConversationNotes.MaxLength })
-            return TypedResults.Problem(statusCode: 422, detail: $"note: at most {ConversationNotes.MaxLength} characters");
-        var result = await close.HandleAsync(id, outcome, request.Note, http, ct);
+        {
+            outcome = "";
+            problems.Add(new("outcome", $"outcome: required, one of {string.Join(", ", SupportOutcome.Chosen)}"));
+        }
+        if (request?.Note is { Length: > ConversationNotes.MaxLength })
+            problems.Add(new("note", $"note: at most {ConversationNotes.MaxLength} characters"));
+        if (problems.Count > 0) return FieldProblems.Answer(problems);
+        var result = await close.HandleAsync(id, outcome, request!.Note, http, ct);
         return result.Outcome switch
         {
             CloseOutcome.Closed => TypedResults.Ok(Response(result.Request!, options.Value)),
