@@ -117,6 +117,10 @@ public sealed class PacingTests
             await tx.CommitAsync();
         }
         await pass;
+        // On a busy machine a message can wake too late for its slot and go back to the queue: later passes send it.
+        var dispatcher = worker.Services.GetRequiredService<Dispatcher>();
+        for (var i = 0; i < 20 && twilio.Requests.Count < phones.Length - 1; i++)
+            await dispatcher.DispatchOnceAsync(CancellationToken.None, limit: phones.Length);
 
         Assert.Empty(twilio.RequestsTo(phones[^1]));
         Assert.Equal(phones.Length - 1, twilio.Requests.Count);
