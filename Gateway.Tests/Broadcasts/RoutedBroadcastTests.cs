@@ -11,6 +11,15 @@ public sealed class RoutedBroadcastApp : BroadcastApp
     protected override void Configure(Dictionary<string, string?> settings)
     {
         base.Configure(settings);
+        AddKannelRoute(settings);
+        settings["KANNEL_RATE_PER_SECOND"] = "100";
+        settings["SMS_RATE_PER_SECOND"] = "10";
+    }
+
+    /// <summary>SMS_ROUTES=+86:kannel,*:simulator, Kannel at 0.01 a segment, on a port nobody listens on: the fixtures
+    /// that use it count and price routes but never dispatch.</summary>
+    public static void AddKannelRoute(Dictionary<string, string?> settings)
+    {
         settings["SMS_ROUTES"] = "+86:kannel,*:simulator";
         settings["KANNEL_SENDSMS_URL"] = "http://127.0.0.1:9/cgi-bin/sendsms";
         settings["KANNEL_USERNAME"] = "gateway";
@@ -18,8 +27,6 @@ public sealed class RoutedBroadcastApp : BroadcastApp
         settings["KANNEL_FROM"] = "12356";
         settings["KANNEL_CALLBACK_TOKEN"] = "routes-token-0123456789";
         settings["KANNEL_PRICE_PER_SEGMENT"] = "0.01";
-        settings["KANNEL_RATE_PER_SECOND"] = "100";
-        settings["SMS_RATE_PER_SECOND"] = "10";
     }
 }
 

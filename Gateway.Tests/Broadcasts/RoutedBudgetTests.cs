@@ -18,14 +18,7 @@ public sealed class RoutedBudgetTests(RoutedBudgetTests.App app) : IClassFixture
         {
             base.Configure(settings);
             settings["SMS_MONTHLY_BUDGET"] = "3.00";
-            settings["SMS_ROUTES"] = "+86:kannel,*:simulator";
-            // Never called: no dispatcher runs here.
-            settings["KANNEL_SENDSMS_URL"] = "http://127.0.0.1:9/cgi-bin/sendsms";
-            settings["KANNEL_USERNAME"] = "gateway";
-            settings["KANNEL_PASSWORD"] = "secret";
-            settings["KANNEL_FROM"] = "12356";
-            settings["KANNEL_CALLBACK_TOKEN"] = "routes-token-0123456789";
-            settings["KANNEL_PRICE_PER_SEGMENT"] = "0.01";
+            RoutedBroadcastApp.AddKannelRoute(settings);
         }
     }
 
