@@ -7,7 +7,7 @@ using Gateway.Tests.Support;
 namespace Gateway.Tests.Admin;
 
 /// <summary>
-/// The subscriber, staff, import and support endpoints refuse a request with every bad field at once, as the broadcast API does:
+/// The subscriber, staff, import, support and simulator endpoints refuse a request with every bad field at once, as the broadcast API does:
 /// an RFC 7807 validation problem (application/problem+json) whose "errors" name each field with its reasons, 400 when a
 /// field cannot be read at all and 422 when it was read and refused. Each case sends several bad fields together over HTTP.
 /// </summary>
@@ -109,6 +109,26 @@ public sealed class EveryBadFieldTests(ImportApp app) : IClassFixture<ImportApp>
             {
                 ["outcome"] = ["outcome: required, one of"],
                 ["note"] = ["note: at most 4000 characters"],
+            }),
+        new("simulator: a resident with no number, no text and an id too long", "POST", "/api/simulator/inbound", "application/json",
+            $$"""{"from": "12ab", "id": "{{new string('i', 129)}}"}""",
+            HttpStatusCode.BadRequest, new()
+            {
+                ["from"] = ["from:"],
+                ["body"] = ["body: required"],
+                ["id"] = ["id: at most 128 characters"],
+            }),
+        new("simulator: a conversation of a malformed number, too long", "GET", "/api/simulator/conversation?phone=12ab&limit=0", null, null,
+            HttpStatusCode.BadRequest, new()
+            {
+                ["phone"] = ["phone:"],
+                ["limit"] = ["limit: must be between 1 and 1000"],
+            }),
+        new("simulator: messages to a malformed number, too many", "GET", "/api/simulator/messages?to=12ab&limit=1001", null, null,
+            HttpStatusCode.BadRequest, new()
+            {
+                ["to"] = ["to:"],
+                ["limit"] = ["limit: must be between 1 and 1000"],
             }),
     };
 

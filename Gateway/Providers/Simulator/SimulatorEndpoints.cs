@@ -56,32 +56,37 @@ public static class SimulatorEndpoints
         IOptions<GatewayOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var from = Phone.Normalise(request.From, options.Value.DefaultRegion);
-        if (!from.IsValid)
-            return TypedResults.Problem(statusCode: 400, detail: $"from: {from.Error}");
-        if (request.Body is null)
-            return TypedResults.Problem(statusCode: 400, detail: "body: required");
-        if (request.Body.Length > MaxBodyLength)
-            return TypedResults.Problem(statusCode: 422, detail: $"body: {request.Body.Length} characters; an SMS can carry at most {MaxBodyLength}");
-
         var id = string.IsNullOrWhiteSpace(request.Id) ? "SIM" + Guid.NewGuid().ToString("N") : request.Id.Trim();
+        var problems = new List<FieldProblem>();
+        if (!from.IsValid)
+            problems.Add(new("from", $"from: {from.Error}", StatusCodes.Status400BadRequest));
+        if (request.Body is null)
+            problems.Add(new("body", "body: required", StatusCodes.Status400BadRequest));
+        else if (request.Body.Length > MaxBodyLength)
+            problems.Add(new("body", $"body: {request.Body.Length} characters; an SMS can carry at most {MaxBodyLength}"));
         if (id.Length > 128)
-            return TypedResults.Problem(statusCode: 400, detail: "id: at most 128 characters");
+            problems.Add(new("id", "id: at most 128 characters", StatusCodes.Status400BadRequest));
+        if (problems.Count > 0) return FieldProblems.Answer(problems);
         id = InboundReader.Storable(id);
-        var result = await pipeline.HandleAsync(new InboundMessage(SimulatorSmsProvider.ProviderName, id, from.E164!, null, request.Body, clock.GetUtcNow()), ct);
+        var result = await pipeline.HandleAsync(new InboundMessage(SimulatorSmsProvider.ProviderName, id, from.E164!, null, request.Body!, clock.GetUtcNow()), ct);
         if (result.Reply is not null && !result.Duplicate)
             await simulator.RecordReplyAsync(from.E164!, result.Reply, ct);
         return TypedResults.Ok(new SimulatedInboundResponse(from.E164!, id, result.Reply, result.Duplicate));
     }
+
+    private static readonly FieldProblem LimitProblem = new("limit", "limit: must be between 1 and 1000", StatusCodes.Status400BadRequest);
 
     /// <summary>The resident's view for the /simulator page: both sides of the conversation and the number's record.</summary>
     private static async Task<Results<Ok<ConversationResponse>, ProblemHttpResult>> ShowConversation(string? phone, int? limit, ReadConversation conversation, GetSubscriber subscriber,
         IOptions<GatewayOptions> options, CancellationToken ct)
     {
         var parsed = Phone.Normalise(phone, options.Value.DefaultRegion);
+        var problems = new List<FieldProblem>();
         if (!parsed.IsValid)
-            return TypedResults.Problem(statusCode: 400, detail: $"phone: {parsed.Error}");
+            problems.Add(new("phone", $"phone: {parsed.Error}", StatusCodes.Status400BadRequest));
         if (limit is < 1 or > 1000)
-            return TypedResults.Problem(statusCode: 400, detail: "limit: must be between 1 and 1000");
+            problems.Add(LimitProblem);
+        if (problems.Count > 0) return FieldProblems.Answer(problems);
 
         var lines = await conversation.HandleAsync(parsed.E164!, limit ?? 200, ct);
         var profile = await subscriber.HandleAsync(parsed.E164!, ct);
@@ -95,15 +100,17 @@ public static class SimulatorEndpoints
         IOptions<GatewayOptions> options, CancellationToken ct)
     {
         string? phone = null;
+        var problems = new List<FieldProblem>();
         if (to is not null)
         {
             var parsed = Phone.Normalise(to, options.Value.DefaultRegion);
             if (!parsed.IsValid)
-                return TypedResults.Problem(statusCode: 400, detail: $"to: {parsed.Error}");
+                problems.Add(new("to", $"to: {parsed.Error}", StatusCodes.Status400BadRequest));
             phone = parsed.E164;
         }
         if (limit is < 1 or > 1000)
-            return TypedResults.Problem(statusCode: 400, detail: "limit: must be between 1 and 1000");
+            problems.Add(LimitProblem);
+        if (problems.Count > 0) return FieldProblems.Answer(problems);
 
         var messages = await simulator.ListAsync(phone, limit ?? 100, ct);
         return TypedResults.Ok(messages.Select(m => new SimulatedMessageResponse(m.To, m.Body, m.Segments, m.Encoding, m.SentAt)).ToList());
