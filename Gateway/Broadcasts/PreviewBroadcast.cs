@@ -64,7 +64,6 @@ public sealed class PreviewBroadcast(NpgsqlDataSource db, Outbox outbox, Frequen
         long Count(string verdict, string? language = null) =>
             rows.Where(r => r.Verdict == verdict && (language is null || r.Language == language)).Sum(r => r.Subscribers);
 
-        var price = delivery.Value.PricePerSegment;
         var o = delivery.Value;
         var routes = o.SmsRoutes;
         string ProviderOf(Row r) => r.Provider ?? routes.DefaultProvider;
@@ -81,7 +80,6 @@ public sealed class PreviewBroadcast(NpgsqlDataSource db, Outbox outbox, Frequen
                 o.PriceFor(p), routeSegments * o.PriceFor(p), routeRate > 0 ? TimeSpan.FromSeconds(Math.Ceiling(routeSegments / routeRate)) : null);
         }).ToList();
         var segments = languages.Sum(l => l.Recipients * l.Text.Prepared.Segments);
-        var rate = delivery.Value.RatePerSecond;
 
         var warnings = new List<PreviewWarning>();
         if (due > plannedAt)
@@ -104,7 +102,7 @@ public sealed class PreviewBroadcast(NpgsqlDataSource db, Outbox outbox, Frequen
                 .Take(3).Select(o => o.ToUniversalTime()).ToList();
         return new BroadcastPreview(plannedAt, due, due > plannedAt, rows.Sum(r => r.Subscribers),
             languages.Sum(l => l.Recipients), Count("deferred"), Count("skipped_opted_out"), Count("skipped_invalid_number"), Count("same_text"),
-            languages, segments, price, routePreviews.Sum(r => r.Cost),
+            languages, segments, o.PricePerSegment, routePreviews.Sum(r => r.Cost),
             routePreviews.Any(r => r.EstimatedDuration is null) ? null : routePreviews.Max(r => r.EstimatedDuration ?? TimeSpan.Zero),
             warnings, next, routePreviews);
     }

@@ -26,10 +26,11 @@ public sealed class Subscribers(NpgsqlDataSource db, ChangeConsent consent, Time
     }
 
     // ON CONFLICT … DO UPDATE SET phone = EXCLUDED.phone is a no-op update that makes RETURNING give the existing row,
-    // and locks it until the caller's transaction ends.
+    // and locks it until the caller's transaction ends. Parameters named for the subscriber, so that the statement can
+    // share a round trip with others (SqlStatement.Command).
     private const string UpsertSql = """
         INSERT INTO subscribers (phone, language, created_at)
-             VALUES (@Phone, @Language, @Now)
+             VALUES (@SubscriberPhone, @SubscriberLanguage, @SubscriberNow)
         ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone
         RETURNING id, phone, language, status, region, created_at, opted_out_at
         """;
@@ -37,12 +38,13 @@ public sealed class Subscribers(NpgsqlDataSource db, ChangeConsent consent, Time
     /// <summary>The subscriber with this number, created (active, in <paramref name="language"/>) if new, and locked
     /// until <paramref name="tx"/> ends, so a decision made from it cannot race another change.</summary>
     public async Task<Subscriber> FindOrCreateAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string phone, string language, CancellationToken ct) =>
-        await conn.QuerySingleAsync<Subscriber>(new CommandDefinition(UpsertSql,
-            new { Phone = phone, Language = language, Now = clock.GetUtcNow() }, tx, cancellationToken: ct));
+        await conn.QuerySingleAsync<Subscriber>(new CommandDefinition(UpsertSql, UpsertParameters(phone, language), tx, cancellationToken: ct));
+
+    private object UpsertParameters(string phone, string language) =>
+        new { SubscriberPhone = phone, SubscriberLanguage = language, SubscriberNow = clock.GetUtcNow() };
 
     // Sees the row the first statement created or locked: the same transaction, a later statement.
-    private static readonly string UpsertWithTopicsSql = UpsertSql.Replace("@Phone", "@SubscriberPhone").Replace("@Language", "@SubscriberLanguage")
-        .Replace("@Now", "@SubscriberNow") + """
+    private const string UpsertWithTopicsSql = UpsertSql + """
         ;
         SELECT t.topic FROM subscriptions t JOIN subscribers s ON s.id = t.subscriber_id WHERE s.phone = @SubscriberPhone ORDER BY t.topic
         """;
@@ -53,7 +55,7 @@ public sealed class Subscribers(NpgsqlDataSource db, ChangeConsent consent, Time
     /// their topics, read by <see cref="ReadWithTopicsAsync"/>.
     /// </summary>
     public SqlStatement FindOrCreateWithTopics(string phone, string language) =>
-        new(UpsertWithTopicsSql, new { SubscriberPhone = phone, SubscriberLanguage = language, SubscriberNow = clock.GetUtcNow() });
+        new(UpsertWithTopicsSql, UpsertParameters(phone, language));
 
     /// <summary>The two results of <see cref="FindOrCreateWithTopics"/>, next in <paramref name="read"/>.</summary>
     public static async Task<(Subscriber Subscriber, IReadOnlyList<string> Topics)> ReadWithTopicsAsync(SqlMapper.GridReader read)
