@@ -18,6 +18,9 @@ public static class ConstantRateLoad
 {
     public const string Flag = "--constant-rate";
 
+    /// <summary>When set, the generator writes each measured request's timing to the file it names (webhook --diagnose).</summary>
+    public const string TimelineVariable = "BENCH_TIMELINE";
+
     public sealed record Result(double OfferedPerSecond, double AchievedPerSecond, int Sent, int Errors, double P50Ms, double P90Ms, double P99Ms, double P999Ms, double MaxMs,
         double SendLagP99Ms, double GcPauseMs, int Gen0Collections);
 
@@ -37,6 +40,7 @@ public static class ConstantRateLoad
         var lags = new double[total];
         var errors = 0;
         var inFlight = new Task[total];
+        var startedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var clock = Stopwatch.StartNew();
         var interval = Stopwatch.Frequency / (double)rate;
 
@@ -84,6 +88,15 @@ public static class ConstantRateLoad
         await Task.WhenAll(inFlight);
         var (pause, gen0) = (GC.GetTotalPauseDuration() - pauseBefore, GC.CollectionCount(0) - gen0Before);
 
+        if (Environment.GetEnvironmentVariable(TimelineVariable) is { Length: > 0 } timeline)
+        {
+            // --diagnose: each measured request's due time (Unix ms, to line up with the server's own samples and the
+            // database's log), its latency and the generator's lateness.
+            var started = startedUnixMs;
+            File.WriteAllLines(timeline, Enumerable.Range(warmUp, total - warmUp).Select(i =>
+                FormattableString.Invariant($"{started + i * 1000.0 / rate:F1}\t{latencies[i]:F2}\t{lags[i]:F2}")));
+        }
+
         var measured = latencies[warmUp..];
         var elapsed = (clock.ElapsedTicks - (long)(warmUp * interval)) / (double)Stopwatch.Frequency;
         var measuredLags = lags[warmUp..];
@@ -99,7 +112,7 @@ public static class ConstantRateLoad
     private static extern int usleep(uint microseconds);
 
     /// <summary>Starts this program again as the generator and waits for its figures.</summary>
-    public static async Task<Result> RunInChildProcessAsync(string url, string file, int rate, int seconds)
+    public static async Task<Result> RunInChildProcessAsync(string url, string file, int rate, int seconds, string? timeline = null)
     {
         var self = Environment.ProcessPath!;
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
@@ -108,6 +121,8 @@ public static class ConstantRateLoad
         foreach (var arg in new[] { "webhook", Flag, url, file, rate.ToString(), seconds.ToString() })
             start.ArgumentList.Add(arg);
         start.Environment["DOTNET_gcServer"] = "0";   // a client: keep its GC small and off the server's cores
+        if (timeline is not null)
+            start.Environment[TimelineVariable] = timeline;
         using var child = Process.Start(start)!;
         var output = await child.StandardOutput.ReadToEndAsync();
         await child.WaitForExitAsync();

@@ -43,10 +43,12 @@ public static class WebhookSuite
         var connections = Option("--connections", 64);
 
         var profile = args.Contains(ProfileFlag);
+        var diagnose = args.Contains(WebhookDiagnosis.Flag);
 
         Wrk.EnsureInstalled();
         var loadBefore = File.ReadAllText("/proc/loadavg").Split(' ')[0];
-        await using var database = await BenchDatabase.StartAsync(profile ? new Dictionary<string, string> { ["shared_preload_libraries"] = "pg_stat_statements" } : null);
+        await using var database = await BenchDatabase.StartAsync(profile ? new Dictionary<string, string> { ["shared_preload_libraries"] = "pg_stat_statements" }
+            : diagnose ? WebhookDiagnosis.ServerSettings : null);
         var connectionString = await database.CreateMigratedAsync("webhook");
         await using (var conn = new NpgsqlConnection(connectionString))
             await conn.ExecuteAsync(BenchInboundTableSql + (profile ? ";\nCREATE EXTENSION IF NOT EXISTS pg_stat_statements" : ""));
@@ -60,7 +62,11 @@ public static class WebhookSuite
         gateway.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
         gateway.StartServer();
 
-        var directory = Directory.CreateTempSubdirectory("gateway-bench-webhook-").FullName;
+        // The signed requests (hundreds of MB) in memory when the machine has a tmpfs: written to disk, their writeback
+        // stalled the database's commits for 100-300 ms in the middle of the fixed-rate run (webhook --diagnose).
+        var directory = Directory.Exists("/dev/shm")
+            ? Directory.CreateDirectory(Path.Combine("/dev/shm", $"gateway-bench-webhook-{Environment.ProcessId}")).FullName
+            : Directory.CreateTempSubdirectory("gateway-bench-webhook-").FullName;
         try
         {
             var perSaturatedRun = Math.Max(20_000, 15_000 * seconds);   // more than the gateway can take in a run: no MessageSid is replayed
@@ -74,6 +80,12 @@ public static class WebhookSuite
             if (profile)
             {
                 await ProfileAsync(connectionString, database, baseUrl, Requests(3, perSaturatedRun), connections, seconds, loadBefore);
+                return;
+            }
+            if (diagnose)
+            {
+                await WebhookDiagnosis.RunAsync(baseUrl + WebhookRequests.Path, Requests, rate, Math.Max(10, seconds + 5), database.DataDirectory, directory,
+                    [("parse only", baseUrl + FormOnlyPath), ("parse + insert", baseUrl + FormInsertPath)]);
                 return;
             }
 
