@@ -3,7 +3,6 @@ using Gateway.Hosting;
 using Gateway.Inbound;
 using Gateway.Phones;
 using Microsoft.Extensions.Options;
-using Twilio.TwiML;
 
 namespace Gateway.Providers.Twilio;
 
@@ -74,10 +73,7 @@ public static class TwilioSmsEndpoints
         };
 
         var answer = await intake.TakeAsync(message, ct);   // the spool when the database is unreachable
-        var twiml = new MessagingResponse();
-        if (answer.Reply is not null)
-            twiml.Message(XmlText.Carriable(answer.Reply));
-        return TypedResults.Text(twiml.ToString(), "application/xml; charset=utf-8");
+        return TypedResults.Text(TwimlReplies.For(answer.Reply), "application/xml; charset=utf-8");
     }
 
     /// <summary>Twilio sends at most 10 media with a message.</summary>
