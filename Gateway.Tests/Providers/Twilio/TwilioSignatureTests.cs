@@ -63,6 +63,40 @@ public sealed class TwilioSignatureTests
         Assert.True(new RequestValidator("12345").Validate(url, Gateway.Providers.Twilio.TwilioSignatureFilter.SignedParameters(form), signature), label);
     }
 
+    private static Microsoft.AspNetCore.Http.FormCollection FormOf(IEnumerable<(string Name, string Value)> parameters) =>
+        new(parameters.GroupBy(p => p.Name).ToDictionary(g => g.Key, g => new Microsoft.Extensions.Primitives.StringValues(g.Select(p => p.Value).ToArray())));
+
+    // The gateway's own check of the URL as given: every published vector whose signed string is that URL, repeated names included.
+    [Theory, MemberData(nameof(AsGiven))]
+    public void ExactCheck_AcceptsPublishedVectors(Vector v) =>
+        Assert.True(Gateway.Providers.Twilio.TwilioSignatureFilter.SignedExactly("12345", v.Url, FormOf(Canonical.Select(p => (p.Key, p.Value))), v.Signature));
+
+    [Theory, MemberData(nameof(RepeatedNames))]
+    public void ExactCheck_AcceptsRepeatedNamesAsTwilioPublishes(string label, (string Name, string Value)[] parameters, string signature) =>
+        Assert.True(Gateway.Providers.Twilio.TwilioSignatureFilter.SignedExactly("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", FormOf(parameters), signature), label);
+
+    // Whatever it refuses goes on to the SDK's validator; it must never accept what the SDK refuses.
+    [Theory]
+    [InlineData("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", "NOTRSOYDt4T1cUTdK1PDd93/VVr8B8=")]
+    [InlineData("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", "RSOYDt4T1cUTdK1PDd93/VVr8B8")]
+    [InlineData("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", "AAAA")]
+    [InlineData("12345", "https://mycompany.com/myapp.php?foo=1&bar=3", "RSOYDt4T1cUTdK1PDd93/VVr8B8=")]
+    [InlineData("54321", "https://mycompany.com/myapp.php?foo=1&bar=2", "RSOYDt4T1cUTdK1PDd93/VVr8B8=")]
+    [InlineData("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", "RSOYDt4T1cUTdK1PDd93/VVr8B8=AAAA")]
+    public void ExactCheck_RefusesWhatTheSdkRefuses(string token, string url, string signature)
+    {
+        var form = FormOf(Canonical.Select(p => (p.Key, p.Value)));
+        Assert.False(Gateway.Providers.Twilio.TwilioSignatureFilter.SignedExactly(token, url, form, signature));
+        Assert.False(new RequestValidator(token).Validate(url, Gateway.Providers.Twilio.TwilioSignatureFilter.SignedParameters(form), signature));
+    }
+
+    [Fact]
+    public void ExactCheck_RefusesAChangedParameter()
+    {
+        var form = FormOf(Canonical.Select(p => (p.Key, p.Key == "Digits" ? "1235" : p.Value)));
+        Assert.False(Gateway.Providers.Twilio.TwilioSignatureFilter.SignedExactly("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", form, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+    }
+
     // The port quirk: the validator accepts the URL as given or with the port toggled.
     [Theory]
     [InlineData("https://mycompany.com/myapp.php?foo=1&bar=2", "kvajT1Ptam85bY51eRf/AJRuM3w=")]

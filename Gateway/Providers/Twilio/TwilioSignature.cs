@@ -36,12 +36,42 @@ public sealed partial class TwilioSignatureFilter(IOptions<TwilioOptions> twilio
             return Results.Problem(statusCode: 400, detail: $"form: {e.Message}");
         }
         // Sign over every parameter received: Twilio adds parameters without notice (protocols.md §1).
-        var parameters = SignedParameters(form);
         var url = PublicUrl(gateway.Value.PublicBaseUrl, request);
-
-        return new RequestValidator(twilio.Value.AuthToken).Validate(url, parameters, signature.ToString())
+        return SignedExactly(twilio.Value.AuthToken, url, form, signature.ToString())
+               || new RequestValidator(twilio.Value.AuthToken).Validate(url, SignedParameters(form), signature.ToString())
             ? await next(context)
             : Forbidden($"invalid {Header}");
+    }
+
+    /// <summary>
+    /// True when <paramref name="signature"/> is the HMAC-SHA1 of <paramref name="url"/> exactly as given followed by the
+    /// parameters as <see cref="SignedParameters"/> orders them: what Twilio signs for the URL it called. A match cannot
+    /// be forged without the token, so it is accepted at once; anything else goes on to the SDK's validator, which also
+    /// tries the URL with and without its port. The SDK's validator allocated 4.5 kB and took about 10 µs per webhook
+    /// (webhook --diagnose); this check allocates only the signed text.
+    /// </summary>
+    public static bool SignedExactly(string authToken, string url, IFormCollection form, string signature)
+    {
+        Span<byte> expected = stackalloc byte[20];
+        if (!Convert.TryFromBase64String(signature, expected, out var length) || length != expected.Length)
+            return false;
+        var names = new string[form.Count];
+        form.Keys.CopyTo(names, 0);
+        Array.Sort(names, StringComparer.Ordinal);
+        var text = new System.Text.StringBuilder(url, 512);
+        foreach (var name in names)
+        {
+            var values = form[name];
+            if (values.Count == 1)
+                text.Append(name).Append(values[0]);
+            else
+                foreach (var value in values.Select(v => v ?? "").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+                    text.Append(name).Append(value);
+        }
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text.ToString());
+        Span<byte> actual = stackalloc byte[20];
+        System.Security.Cryptography.HMACSHA1.HashData(System.Text.Encoding.UTF8.GetBytes(authToken), bytes, actual);
+        return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(actual, expected);
     }
 
     /// <summary>
