@@ -57,6 +57,19 @@ public sealed class BenchDatabase : IAsyncDisposable
         return _server.ConnectionString(name);
     }
 
+    /// <summary>A checkpoint, then the kernel's dirty pages written out: what one phase wrote is not flushed during the next.</summary>
+    public async Task CheckpointAsync()
+    {
+        await using (var conn = new NpgsqlConnection(_server.ConnectionString("postgres")))
+        {
+            await conn.OpenAsync();
+            await using var checkpoint = new NpgsqlCommand("CHECKPOINT", conn) { CommandTimeout = 600 };
+            await checkpoint.ExecuteNonQueryAsync();
+        }
+        using var sync = System.Diagnostics.Process.Start("sync");
+        await sync.WaitForExitAsync();
+    }
+
     /// <summary>Stops the server as a crash would (the fault suite); <see cref="StartAgainAsync"/> brings it back on the same port.</summary>
     public Task CrashAsync() => _server.CrashAsync();
 

@@ -47,9 +47,7 @@ public static class WebhookDiagnosis
             using var stop = new CancellationTokenSource();
             var sampler = new Thread(() => Sampling(samples, stop.Token)) { IsBackground = true, Priority = ThreadPriority.Highest };
             sampler.Start();
-            var syncs = new List<(double UnixMs, double Ms)>();
-            var prober = new Thread(() => ProbeDisk(Path.Combine(dataDirectory, "..", $"fsync-probe-{Environment.ProcessId}"), syncs, stop.Token)) { IsBackground = true };
-            prober.Start();
+            using var disk = new DiskProbe(Path.Combine(dataDirectory, ".."));
             var allocatedBefore = GC.GetTotalAllocatedBytes();
             var gcsBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             using var allocations = new AllocationSampler();
@@ -57,7 +55,7 @@ public static class WebhookDiagnosis
             var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
             stop.Cancel();
             sampler.Join();
-            prober.Join();
+            var syncs = disk.Stop();
             Console.WriteLine();
             Console.WriteLine($"== run {run + 1}: {rate}/s for {seconds} s: p50 {result.P50Ms:F2}, p90 {result.P90Ms:F2}, p99 {result.P99Ms:F2}, max {result.MaxMs:F2} ms; " +
                               $"generator send lag p99 {result.SendLagP99Ms:F2} ms; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
@@ -82,26 +80,7 @@ public static class WebhookDiagnosis
         }
     }
 
-    /// <summary>An 8-kB write and fdatasync on the database's disk every 20 ms: does the disk stall when the requests do?</summary>
-    private static void ProbeDisk(string path, List<(double UnixMs, double Ms)> syncs, CancellationToken stop)
-    {
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None);
-        var block = new byte[8192];
-        var clock = new Stopwatch();
-        while (!stop.IsCancellationRequested)
-        {
-            file.Position = 0;
-            clock.Restart();
-            file.Write(block);
-            file.Flush(flushToDisk: true);
-            syncs.Add((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), clock.Elapsed.TotalMilliseconds));
-            Thread.Sleep(20);
-        }
-        file.Close();
-        File.Delete(path);
-    }
-
-    private static void Report(string timelineFile, List<Sample> samples, List<(double UnixMs, double Ms)> syncs, string serverLog)
+    private static void Report(string timelineFile, List<Sample> samples, IReadOnlyList<(double UnixMs, double Ms)> syncs, string serverLog)
     {
         var timeline = File.ReadAllLines(timelineFile).Select(l => l.Split('\t'))
             .Select(p => (Due: double.Parse(p[0], CultureInfo.InvariantCulture), Latency: double.Parse(p[1], CultureInfo.InvariantCulture), Lag: double.Parse(p[2], CultureInfo.InvariantCulture)))
