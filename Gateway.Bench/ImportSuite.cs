@@ -8,6 +8,7 @@ using Gateway.Hosting;
 using Gateway.Imports;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -51,6 +52,7 @@ public static class ImportSuite
             using var host = await StartAsync(db);
             var stage = host.Services.GetRequiredService<StageImport>();
             var apply = host.Services.GetRequiredService<ApplyImport>();
+            var lanes = host.Services.GetRequiredService<IOptions<ImportOptions>>().Value.Connections;
 
             var baseline1 = await PlainCopyAsync(db, file, "first");
             using var memory = new MemorySampler();
@@ -84,7 +86,8 @@ public static class ImportSuite
 
             report.Add("plain binary COPY of the file (baseline)", $"{baseline.TotalSeconds:F1} s", $"{baseline1.TotalSeconds:F1} s before the gateway, {baseline2.TotalSeconds:F1} s after");
             report.Add("import: read, check, stage and report (the POST)", $"{staged.TotalSeconds:F1} s", $"{rows / staged.TotalSeconds:N0} rows/s");
-            report.Add("import: the job writing it", $"{(total - staged).TotalSeconds:F1} s", $"{result.Status}: {result.Subscribed:N0} subscribed with consent, {result.Asked:N0} confirmations queued");
+            report.Add("import: the job writing it", $"{(total - staged).TotalSeconds:F1} s",
+                $"{result.Status}: {result.Subscribed:N0} subscribed with consent, {result.Asked:N0} confirmations queued; on {lanes} lanes (IMPORT_CONNECTIONS)");
             report.Add("import: total", $"{total.TotalSeconds:F1} s", "G16: at most 60 s for 1M rows");
             report.Add("import ÷ plain COPY", $"{total / baseline:F2}×", "G16: at most 3×");
             report.Add("CPU of the import", $"{cpu.Total:F1} CPU-s", $"bench process {cpu.Process:F1} s, PostgreSQL {cpu.Postgres:F1} s");
