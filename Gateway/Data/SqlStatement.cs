@@ -35,9 +35,13 @@ public sealed record SqlStatement(string Sql, object Parameters)
     {
         if (statements.Count == 1)   // the common case (a message that changes nothing): no merging to do
             return new CommandDefinition(statements[0].Sql, statements[0].Parameters, tx, cancellationToken: ct);
-        var sql = new StringBuilder();
+        // Sized at once: growing them was a tenth of what a webhook allocated (webhook --diagnose, dotnet-trace).
+        var length = 0;
+        foreach (var statement in statements)
+            length += statement.Sql.Length + 2;
+        var sql = new StringBuilder(length);
         var parameters = new DynamicParameters();
-        var seen = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+        var seen = new Dictionary<string, object?>(32, StringComparer.OrdinalIgnoreCase);
         foreach (var statement in statements)
         {
             foreach (var property in PropertiesOf.GetOrAdd(statement.Parameters.GetType(), type => type.GetProperties()))

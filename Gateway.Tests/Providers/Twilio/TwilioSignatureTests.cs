@@ -91,6 +91,19 @@ public sealed class TwilioSignatureTests
     }
 
     [Fact]
+    public void ExactCheck_SignsALongChineseMessage()
+    {
+        // 1,600 characters of three UTF-8 bytes each: more than the check's first buffer holds.
+        var form = new Dictionary<string, string>(Canonical) { ["Body"] = string.Concat(Enumerable.Repeat("防疫通知请勿外出", 200)) };
+        const string url = "https://gateway.example.org/webhooks/twilio/sms";
+        var signature = TwilioSigner.Sign("12345", url, form);
+
+        Assert.True(Gateway.Providers.Twilio.TwilioSignatureFilter.SignedExactly("12345", url, FormOf(form.Select(p => (p.Key, p.Value))), signature));
+        form["Body"] += "!";
+        Assert.False(Gateway.Providers.Twilio.TwilioSignatureFilter.SignedExactly("12345", url, FormOf(form.Select(p => (p.Key, p.Value))), signature));
+    }
+
+    [Fact]
     public void ExactCheck_RefusesAChangedParameter()
     {
         var form = FormOf(Canonical.Select(p => (p.Key, p.Key == "Digits" ? "1235" : p.Value)));
