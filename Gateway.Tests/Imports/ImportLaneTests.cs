@@ -10,7 +10,8 @@ namespace Gateway.Tests.Imports;
 /// <summary>
 /// The import job in lanes (IMPORT_CONNECTIONS), with the real database: two lanes write exactly what one writes; a
 /// run stopped or killed mid-way is carried on without a chunk written twice; two runs at once share the chunks; a
-/// chunk held by someone else is waited for; a chunk that deadlocks is written again; lost staged rows fail the import.
+/// chunk held by someone else is waited for; a chunk that deadlocks is written again; a lane's failure fails the run
+/// with its own error; lost staged rows fail the import.
 /// </summary>
 public sealed class ImportLaneTests(ImportApp app) : IClassFixture<ImportApp>
 {
@@ -230,6 +231,44 @@ public sealed class ImportLaneTests(ImportApp app) : IClassFixture<ImportApp>
         await AssertAskedOnceEachAsync(block, id, expected: 20);
         Assert.Equal(["notices", "tips"], await app.QueryAsync<string>(
             "SELECT t.topic FROM subscriptions t JOIN subscribers s ON s.id = t.subscriber_id WHERE s.phone = @known ORDER BY 1", new { known }));
+    }
+
+    [Fact]
+    public async Task ALaneThatFails_FailsTheRun_WithItsOwnError_AndTheNextRunWritesTheRest()
+    {
+        const int block = 7;
+        var csv = "phone,topics\n" + string.Concat(Enumerable.Range(1, 40).Select(i => $"{Number(block, i)},notices\n"));
+        var id = await StageAsync(csv);
+        var refused = Number(block, 8);   // in the second chunk
+        await using var conn = await app.OpenDatabaseAsync();
+        await conn.ExecuteAsync($"""
+            CREATE FUNCTION lane_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.phone = '{refused}' THEN RAISE EXCEPTION 'refused for the test'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER lane_test_refuse BEFORE INSERT ON subscribers FOR EACH ROW EXECUTE FUNCTION lane_test_refuse();
+            """);
+        try
+        {
+            var failure = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Job(lanes: 2).RunAsync(id, CancellationToken.None, maxChunks: null, chunkSize: 5));
+            Assert.Equal("refused for the test", failure.MessageText);
+        }
+        finally
+        {
+            await conn.ExecuteAsync("DROP TRIGGER lane_test_refuse ON subscribers; DROP FUNCTION lane_test_refuse()");
+        }
+        var stopped = await ProgressAsync(id);
+        Assert.Equal("applying", stopped.Status);
+        Assert.True(stopped.RowsDone is >= 0 and <= 35 && stopped.RowsDone % 5 == 0, $"{stopped.RowsDone} rows done");
+        Assert.Equal(1, await app.QuerySingleAsync<int>("SELECT count(*)::int FROM import_chunks WHERE import_id = @id AND first_row = 7 AND NOT done", new { id }));
+        Assert.Null(await app.StatusOfAsync(refused));
+
+        await Job(lanes: 2).RunAsync(id, CancellationToken.None, maxChunks: null, chunkSize: 5);
+
+        Assert.Equal((40, 40, "done"), await ProgressAsync(id));
+        await AssertAskedOnceEachAsync(block, id, expected: 40);
+        await AssertNoChunksAsync(id);
     }
 
     [Fact]
