@@ -32,6 +32,13 @@ public static class CpuTime
         return new Sample(Seconds(self, 13) + Seconds(self, 14), pg);
     }
 
+    /// <summary>CPU seconds the hypervisor gave to other machines while this one wanted them (steal, /proc/stat), all cores.</summary>
+    public static double Stolen()
+    {
+        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return cpu.Length > 8 ? double.Parse(cpu[8], CultureInfo.InvariantCulture) / TicksPerSecond : 0;
+    }
+
     // /proc/<pid>/stat fields after the command name: [0]=state [1]=ppid … utime=13, stime=14, cutime=15, cstime=16 (0-based from pid).
     private static string[]? Fields(int pid)
     {

@@ -48,6 +48,7 @@ public static class WebhookDiagnosis
             var sampler = new Thread(() => Sampling(samples, stop.Token)) { IsBackground = true, Priority = ThreadPriority.Highest };
             sampler.Start();
             using var disk = new DiskProbe(Path.Combine(dataDirectory, ".."));
+            var stolenBefore = CpuTime.Stolen();
             var allocatedBefore = GC.GetTotalAllocatedBytes();
             var gcsBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             using var allocations = new AllocationSampler();
@@ -58,7 +59,7 @@ public static class WebhookDiagnosis
             var syncs = disk.Stop();
             Console.WriteLine();
             Console.WriteLine($"== run {run + 1}: {rate}/s for {seconds} s: p50 {result.P50Ms:F2}, p90 {result.P90Ms:F2}, p99 {result.P99Ms:F2}, max {result.MaxMs:F2} ms; " +
-                              $"generator send lag p99 {result.SendLagP99Ms:F2} ms; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+                              $"generator send lag p99 {result.SendLagP99Ms:F2} ms; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; CPU stolen by the host {CpuTime.Stolen() - stolenBefore:F2} s");
             Console.WriteLine($"gateway process: {allocated / (rate * (seconds + 1.0)) / 1024:F1} KiB allocated per request; GCs gen0/1/2 " +
                               $"{GC.CollectionCount(0) - gcsBefore.Item1}/{GC.CollectionCount(1) - gcsBefore.Item2}/{GC.CollectionCount(2) - gcsBefore.Item3}; " +
                               "most allocated types (sampled every ~100 KiB): " + allocations.Top(20));
