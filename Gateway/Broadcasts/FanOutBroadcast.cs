@@ -441,23 +441,6 @@ public sealed class FanOutBroadcast(NpgsqlDataSource db, Outbox outbox, Frequenc
         return lanes;
     }
 
-    /// <summary>How many ranges one run may still write, in all its lanes (unlimited unless a test sets it).</summary>
-    private sealed class ChunkBudget(int? max)
-    {
-        private int _taken;
-        public int Taken => Volatile.Read(ref _taken);
-        public bool Exhausted { get; private set; }
-
-        public bool TryTake()
-        {
-            if (Interlocked.Increment(ref _taken) <= (max ?? int.MaxValue))
-                return true;
-            Interlocked.Decrement(ref _taken);
-            Exhausted = true;
-            return false;
-        }
-    }
-
     /// <summary>One lane: its ranges one transaction each, until none is left, the occurrence stops, or the budget ends.</summary>
     private async Task RunLaneAsync(long occurrenceId, int laneNumber, DynamicParameters shared, bool heldForQuietHours, ChunkBudget run, CancellationToken ct)
     {

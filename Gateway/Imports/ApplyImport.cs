@@ -1,6 +1,7 @@
 using Dapper;
 using Gateway.Broadcasts;
 using Gateway.Delivery;
+using Gateway.Hosting;
 using Gateway.Subscriptions;
 using Gateway.Templates;
 using Hangfire;
@@ -268,26 +269,6 @@ public sealed class ApplyImport(NpgsqlDataSource db, Outbox outbox, MessageTexts
         }).ToArray();
         // A lane stopped so ends canceled, which WhenAll does not count among the failures: it throws the lane's own.
         await Task.WhenAll(running);
-    }
-
-    /// <summary>How many chunks one run may still write, in all its lanes (unlimited unless a test sets it).</summary>
-    private sealed class ChunkBudget(int? max)
-    {
-        private int _taken;
-        public int Taken => Volatile.Read(ref _taken);
-        public bool Exhausted { get; private set; }
-
-        public bool TryTake()
-        {
-            if (Interlocked.Increment(ref _taken) <= (max ?? int.MaxValue))
-                return true;
-            Interlocked.Decrement(ref _taken);
-            Exhausted = true;
-            return false;
-        }
-
-        /// <summary>A chunk taken but not written (rolled back, to be written again).</summary>
-        public void GiveBack() => Interlocked.Decrement(ref _taken);
     }
 
     /// <summary>One lane: the next chunk nobody holds, one transaction each, until none is left, the import stops, or the budget ends.</summary>
