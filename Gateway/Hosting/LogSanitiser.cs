@@ -11,7 +11,7 @@ namespace Gateway.Hosting;
 /// caller forge log lines, other control, format and separator characters can hide or reorder text in a viewer:
 /// they come out as visible escapes (\r, \n, \u202E), a backslash as \\ so that an escape is never ambiguous, and
 /// anything longer than <see cref="MaxLength"/> is cut with the count of what was left out.
-/// Phone numbers do not go through here: they are normalised at the edge and logged with Phone.Mask.
+/// Phone numbers are normalised at the edge and logged with Phone.Mask; <see cref="CleanPath"/> masks any in a request path.
 /// </summary>
 public static partial class LogSanitiser
 {

@@ -77,18 +77,8 @@ public sealed partial class TwilioSignatureFilter(IOptions<TwilioOptions> twilio
             Append(url);
             foreach (var name in names.AsSpan(0, form.Count))
             {
-                var values = form[name];
-                if (values.Count == 1)
-                {
-                    Append(name);
-                    Append(values[0]);
-                }
-                else
-                    foreach (var value in values.Select(v => v ?? "").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-                    {
-                        Append(name);
-                        Append(value);
-                    }
+                Append(name);
+                Append(SignedValue(name, form[name]));
             }
             Span<byte> actual = stackalloc byte[20];
             System.Security.Cryptography.HMACSHA1.HashData(KeyOf(authToken), text.AsSpan(0, written), actual);
@@ -122,8 +112,11 @@ public sealed partial class TwilioSignatureFilter(IOptions<TwilioOptions> twilio
     /// a plain ToString() of the form value would, makes such a webhook fail with 403.
     /// </summary>
     public static Dictionary<string, string> SignedParameters(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> form) =>
-        form.ToDictionary(p => p.Key, p => p.Value.Count == 1 ? p.Value[0] ?? ""
-            : string.Join(p.Key, p.Value.Select(v => v ?? "").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)), StringComparer.Ordinal);
+        form.ToDictionary(p => p.Key, p => SignedValue(p.Key, p.Value), StringComparer.Ordinal);
+
+    // What follows a name in the signed text: its one value, or its distinct values in ordinal order joined by the name.
+    private static string SignedValue(string name, Microsoft.Extensions.Primitives.StringValues values) => values.Count == 1 ? values[0] ?? ""
+        : string.Join(name, values.Select(v => v ?? "").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
 
     /// <summary>
     /// The URL as Twilio requested it. Behind a proxy or TLS terminator the request we see is not what Twilio
