@@ -100,28 +100,29 @@ public static class WebhookSuite
             // A discarded run at the rate first: the first run after the checkpoint pays for full-page images in the WAL and
             // the thread pool settling from saturation (its p99 was 4-10 times the later runs').
             await ConstantRateLoad.RunInChildProcessAsync(baseUrl + WebhookRequests.Path, Requests(17, rate * (fixedSeconds + 1)), rate, fixedSeconds);
-            var webhooksAtRate = new List<(ConstantRateLoad.Result Result, string Cpu, string Disk)>();
-            var insertsAtRate = new List<(ConstantRateLoad.Result Result, string Disk)>();
+            var webhooksAtRate = new List<(ConstantRateLoad.Result Result, string Cpu, Machine Machine)>();
+            var insertsAtRate = new List<(ConstantRateLoad.Result Result, Machine Machine)>();
             var probeDirectory = Path.Combine(database.DataDirectory, "..");
+            async Task<(ConstantRateLoad.Result, Machine)> AtRateWatched(string path, string file)
+            {
+                using var disk = new DiskProbe(probeDirectory);
+                var stolen = CpuTime.Stolen();
+                var result = await ConstantRateLoad.RunInChildProcessAsync(baseUrl + path, file, rate, fixedSeconds);
+                return (result, new Machine(disk.Stop(), CpuTime.Stolen() - stolen, fixedSeconds));
+            }
             for (var i = 0; i < 3; i++)
             {
                 var webhookFile = Requests(i == 0 ? 7 : 11 + i, rate * (fixedSeconds + 1));   // signed before the CPU count starts
-                var disk = new DiskProbe(probeDirectory);
-                var (before, stolen) = (CpuTime.Now(database.DataDirectory), CpuTime.Stolen());
-                var webhook = await ConstantRateLoad.RunInChildProcessAsync(baseUrl + WebhookRequests.Path, webhookFile, rate, fixedSeconds);
-                webhooksAtRate.Add((webhook, Cost(before, CpuTime.Now(database.DataDirectory), rate * (fixedSeconds + 1)),
-                    $"{DiskProbe.Summary(disk.Stop())}; CPU stolen by the host {CpuTime.Stolen() - stolen:F2} s"));
-                disk.Dispose();
-                var insertFile = Requests(14 + i, rate * (fixedSeconds + 1));
-                disk = new DiskProbe(probeDirectory);
-                stolen = CpuTime.Stolen();
-                var insert = await ConstantRateLoad.RunInChildProcessAsync(baseUrl + FormInsertPath, insertFile, rate, fixedSeconds);
-                insertsAtRate.Add((insert, $"{DiskProbe.Summary(disk.Stop())}; CPU stolen by the host {CpuTime.Stolen() - stolen:F2} s"));
-                disk.Dispose();
+                var before = CpuTime.Now(database.DataDirectory);
+                var (webhook, webhookMachine) = await AtRateWatched(WebhookRequests.Path, webhookFile);
+                webhooksAtRate.Add((webhook, Cost(before, CpuTime.Now(database.DataDirectory), rate * (fixedSeconds + 1)), webhookMachine));
+                insertsAtRate.Add(await AtRateWatched(FormInsertPath, Requests(14 + i, rate * (fixedSeconds + 1))));
             }
             // The median run by p99: one disk stall in one run moves one figure, not the verdict.
             var webhookAtRate = webhooksAtRate.OrderBy(w => w.Result.P99Ms).ElementAt(1).Result;
             var insertAtRate = insertsAtRate.OrderBy(w => w.Result.P99Ms).ElementAt(1).Result;
+            // G17 asks for its p99 on an idle machine: the runs the host left alone are judged apart as well.
+            var idleWebhooks = webhooksAtRate.Where(w => w.Machine.Idle).Select(w => w.Result).OrderBy(w => w.P99Ms).ToList();
 
             Console.WriteLine("Saturation (wrk) …");
             (Wrk.Result Result, string Cpu) Saturate(string path, int run)
@@ -176,17 +177,21 @@ public static class WebhookSuite
             report.Add($"baseline parse-only at {rate}/s: p50 / p99", $"{formOnlyAtRate.P50Ms:F2} / {formOnlyAtRate.P99Ms:F2} ms", AtRate(formOnlyAtRate));
             for (var i = 0; i < webhooksAtRate.Count; i++)
             {
-                var (w, _, wDisk) = webhooksAtRate[i];
-                var (b, bDisk) = insertsAtRate[i];
-                report.Add($"webhook at {rate}/s, run {i + 1}: p50 / p90 / p99 / max", $"{w.P50Ms:F2} / {w.P90Ms:F2} / {w.P99Ms:F2} / {w.MaxMs:F2} ms", $"{AtRate(w)}; disk fsync: {wDisk}");
-                report.Add($"baseline parse + insert at {rate}/s, run {i + 1}: p50 / p90 / p99 / max", $"{b.P50Ms:F2} / {b.P90Ms:F2} / {b.P99Ms:F2} / {b.MaxMs:F2} ms", $"{AtRate(b)}; disk fsync: {bDisk}");
+                var (w, _, wMachine) = webhooksAtRate[i];
+                var (b, bMachine) = insertsAtRate[i];
+                report.Add($"webhook at {rate}/s, run {i + 1}: p50 / p90 / p99 / max", $"{w.P50Ms:F2} / {w.P90Ms:F2} / {w.P99Ms:F2} / {w.MaxMs:F2} ms", $"{AtRate(w)}; {wMachine}");
+                report.Add($"baseline parse + insert at {rate}/s, run {i + 1}: p50 / p90 / p99 / max", $"{b.P50Ms:F2} / {b.P90Ms:F2} / {b.P99Ms:F2} / {b.MaxMs:F2} ms", $"{AtRate(b)}; {bMachine}");
             }
             report.Add($"webhook at {rate}/s, the median run by p99: p50 / p90 / p99", $"{webhookAtRate.P50Ms:F2} / {webhookAtRate.P90Ms:F2} / {webhookAtRate.P99Ms:F2} ms", AtRate(webhookAtRate));
             report.Add($"webhook at {rate}/s, the median run: p99.9 / max", $"{webhookAtRate.P999Ms:F2} / {webhookAtRate.MaxMs:F2} ms", "");
             report.Add("webhook p99 / parse-only p99 at the same rate", Ratio(webhookAtRate.P99Ms, formOnlyAtRate.P99Ms), "same run");
             report.Add("webhook p99 / parse + insert p99 at the same rate (median runs)", Ratio(webhookAtRate.P99Ms, insertAtRate.P99Ms),
                 "the baseline waits for the same durable commits: a stalled disk shows in both");
-            report.Add("G10 p50 ≤ 2 ms, p99 ≤ 15 ms, 0 errors (the median run)", webhookAtRate is { P50Ms: <= 2, P99Ms: <= 15, Errors: 0 } ? "PASS" : "FAIL", "");
+            report.Add("G10 p50 ≤ 2 ms, p99 ≤ 15 ms, 0 errors (the median run)", MeetsG10(webhookAtRate) ? "PASS" : "FAIL", "");
+            report.Add($"G17 p99 ≤ 15 ms on an idle machine: the webhook's runs at {rate}/s the host left idle", idleWebhooks.Count == 0 ? "not judged"
+                    : MeetsG10(idleWebhooks[(idleWebhooks.Count - 1) / 2]) ? "PASS" : "FAIL",
+                idleWebhooks.Count == 0 ? $"no run was idle ({Machine.IdleRule}): run again on a quiet machine"
+                    : $"{idleWebhooks.Count} of 3 idle ({Machine.IdleRule}), p99 {string.Join(" / ", idleWebhooks.Select(w => $"{w.P99Ms:F2}"))} ms; verdict on the median (the lower of two)");
             report.Add("inbound rows stored / left unhandled", $"{stored} / {unhandled}", $"{subscribers} subscribers; 1 in 10 requests repeats a MessageSid");
             report.Add("inbound_messages updates that were HOT", $"{hotUpdates} / {updates}", "marking a message handled adds no index entries");
             report.Add("load average before / after", $"{loadBefore} / {File.ReadAllText("/proc/loadavg").Split(' ')[0]}", "other processes on the machine skew every figure; ratios within the run less so");
@@ -197,6 +202,21 @@ public static class WebhookSuite
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    private static bool MeetsG10(ConstantRateLoad.Result run) => run is { P50Ms: <= 2, P99Ms: <= 15, Errors: 0 };
+
+    /// <summary>What the machine did during one fixed-rate run: the database disk's fsyncs and the CPU the host stole.</summary>
+    private sealed record Machine(IReadOnlyList<(double UnixMs, double Ms)> Syncs, double StolenSeconds, int Seconds)
+    {
+        public const string IdleRule = "the host stole under 1 % of the cores' time, no fsync over 20 ms";
+
+        // Of every core's time in the run. On 2026-12-03, runs with 7-38 % stolen gave the parse + insert baseline 2.5-9
+        // times the p99 of runs with under 0.2 % stolen.
+        public bool Idle => StolenSeconds < 0.01 * Seconds * Environment.ProcessorCount && Syncs.All(s => s.Ms <= 20);
+
+        public override string ToString() =>
+            $"disk fsync: {DiskProbe.Summary(Syncs)}; CPU stolen by the host {StolenSeconds:F2} s{(Idle ? "; idle" : "")}";
     }
 
     /// <summary>--profile: one saturation run of the webhook alone, on a server with pg_stat_statements, reporting what
