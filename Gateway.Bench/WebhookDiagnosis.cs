@@ -44,8 +44,9 @@ public static class WebhookDiagnosis
             var file = requests(20 + run, rate * (seconds + 1));
             var timeline = Path.Combine(directory, $"timeline-{run}.tsv");
             var samples = new List<Sample>();
+            var collections = new List<GCMemoryInfo>();
             using var stop = new CancellationTokenSource();
-            var sampler = new Thread(() => Sampling(samples, stop.Token)) { IsBackground = true, Priority = ThreadPriority.Highest };
+            var sampler = new Thread(() => Sampling(samples, collections, stop.Token)) { IsBackground = true, Priority = ThreadPriority.Highest };
             sampler.Start();
             using var disk = new DiskProbe(Path.Combine(dataDirectory, ".."));
             var stolenBefore = CpuTime.Stolen();
@@ -64,11 +65,16 @@ public static class WebhookDiagnosis
                               $"{GC.CollectionCount(0) - gcsBefore.Item1}/{GC.CollectionCount(1) - gcsBefore.Item2}/{GC.CollectionCount(2) - gcsBefore.Item3}; " +
                               "most allocated types (sampled every ~100 KiB): " + allocations.Top(20));
             Report(timeline, samples, syncs, Path.Combine(dataDirectory, "server.log"));
+            // What made each pause long: a gen0 pause grows with what survives it (promoted) and the heaps it covers.
+            Console.WriteLine("-- each collection: " + string.Join(", ", collections.Select(c =>
+                $"gen{c.Generation} {c.PauseDurations[0].TotalMilliseconds:F1} ms, promoted {c.PromotedBytes / 1024} KiB, " +
+                $"gen0 before {c.GenerationInfo[0].SizeBeforeBytes / 1048576} MiB{(c.Compacted ? ", compacted" : "")}{(c.Concurrent ? ", background" : "")}")));
         }
     }
 
-    private static void Sampling(List<Sample> samples, CancellationToken stop)
+    private static void Sampling(List<Sample> samples, List<GCMemoryInfo> collections, CancellationToken stop)
     {
+        var lastIndex = GC.GetGCMemoryInfo(GCKind.Any).Index;
         var clock = Stopwatch.StartNew();
         var last = clock.Elapsed.TotalMilliseconds;
         while (!stop.IsCancellationRequested)
@@ -77,6 +83,11 @@ public static class WebhookDiagnosis
             var now = clock.Elapsed.TotalMilliseconds;
             samples.Add(new Sample(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), now - last - 2, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),
                 GC.GetTotalPauseDuration().TotalMilliseconds, ThreadPool.PendingWorkItemCount, ThreadPool.ThreadCount, Monitor.LockContentionCount));
+            if (GC.GetGCMemoryInfo(GCKind.Any) is var latest && latest.Index != lastIndex)
+            {
+                collections.Add(latest);
+                lastIndex = latest.Index;
+            }
             last = now;
         }
     }
