@@ -110,7 +110,7 @@ public static class RequestBodyGuard
             // ASP.NET's form reader refuses a value with a NUL ("The form value contains invalid characters"): the
             // resident's message would be lost. Read as sent; the endpoint makes the text storable.
             var buffered = (MemoryStream)request.Body;
-            if (ResidentsForm(buffered.GetBuffer().AsSpan(0, (int)buffered.Length)) is not { } form)
+            if (ResidentsForm(new ArraySegment<byte>(buffered.GetBuffer(), 0, (int)buffered.Length)) is not { } form)
                 return new(400, $"form: more than {MaxFields} fields, or a key over {MaxKeyLength} characters");
             context.Features.Set<IFormFeature>(new FormFeature(form));
             return null;
@@ -207,19 +207,19 @@ public static class RequestBodyGuard
 
     /// <summary>An application/x-www-form-urlencoded body read as sent: '+' is a space, %XX a byte, the bytes UTF-8 (what is
     /// not UTF-8 becomes U+FFFD, as ASP.NET reads it), every character kept. Null over the limits.</summary>
-    internal static FormCollection? ResidentsForm(ReadOnlySpan<byte> body)
+    internal static FormCollection? ResidentsForm(ArraySegment<byte> body)
     {
         // Sized for its fields at once: growing it was a tenth of what a webhook allocated.
-        var fields = new Dictionary<string, Microsoft.Extensions.Primitives.StringValues>(Math.Min(body.Count((byte)'&') + 1, MaxFields), StringComparer.OrdinalIgnoreCase);
+        var fields = new Dictionary<string, Microsoft.Extensions.Primitives.StringValues>(Math.Min(body.AsSpan().Count((byte)'&') + 1, MaxFields), StringComparer.OrdinalIgnoreCase);
         var count = 0;
-        for (var start = 0; start < body.Length;)
+        for (var start = 0; start < body.Count;)
         {
-            var end = body[start..].IndexOf((byte)'&');
-            end = end < 0 ? body.Length : start + end;
+            var end = body.AsSpan(start).IndexOf((byte)'&');
+            end = end < 0 ? body.Count : start + end;
             if (end > start)
             {
                 if (++count > MaxFields) return null;
-                var equals = body[start..end].IndexOf((byte)'=');
+                var equals = body.AsSpan(start, end - start).IndexOf((byte)'=');
                 var key = Decode(body, start, equals < 0 ? end - start : equals);
                 if (key.Length > MaxKeyLength) return null;
                 var value = equals < 0 ? "" : Decode(body, start + equals + 1, end - start - equals - 1);
@@ -230,12 +230,12 @@ public static class RequestBodyGuard
         return new FormCollection(fields);
     }
 
-    // Straight from the body's bytes (%XX and raw bytes alike are UTF-8); a part with nothing encoded, most names and
-    // many values, is only UTF-8 to read.
-    private static string Decode(ReadOnlySpan<byte> body, int offset, int count) =>
-        body.Slice(offset, count).IndexOfAny((byte)'%', (byte)'+') < 0
-            ? Encoding.UTF8.GetString(body.Slice(offset, count))
-            : HttpUtility.UrlDecode(body.Slice(offset, count).ToArray(), Encoding.UTF8);
+    // Straight from the body's bytes (%XX and raw bytes alike are UTF-8), in place: a part with nothing encoded, most
+    // names and many values, is only UTF-8 to read.
+    private static string Decode(ArraySegment<byte> body, int offset, int count) =>
+        body.AsSpan(offset, count).IndexOfAny((byte)'%', (byte)'+') < 0
+            ? Encoding.UTF8.GetString(body.AsSpan(offset, count))
+            : HttpUtility.UrlDecode(body.Array!, body.Offset + offset, count, Encoding.UTF8);
 
     private static string Accepted(Endpoint? endpoint) =>
         endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes is { Count: > 0 } types
