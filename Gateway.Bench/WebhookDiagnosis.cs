@@ -75,6 +75,7 @@ public static class WebhookDiagnosis
     private static void Sampling(List<Sample> samples, List<GCMemoryInfo> collections, CancellationToken stop)
     {
         var lastIndex = GC.GetGCMemoryInfo(GCKind.Any).Index;
+        var lastCount = GC.CollectionCount(0);
         var clock = Stopwatch.StartNew();
         var last = clock.Elapsed.TotalMilliseconds;
         while (!stop.IsCancellationRequested)
@@ -83,11 +84,14 @@ public static class WebhookDiagnosis
             var now = clock.Elapsed.TotalMilliseconds;
             samples.Add(new Sample(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), now - last - 2, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),
                 GC.GetTotalPauseDuration().TotalMilliseconds, ThreadPool.PendingWorkItemCount, ThreadPool.ThreadCount, Monitor.LockContentionCount));
-            if (GC.GetGCMemoryInfo(GCKind.Any) is var latest && latest.Index != lastIndex)
+            // Asked only after a collection (every collection counts as a gen0 one): each answer is a new object, and
+            // asking every 2 ms would add garbage to the process being watched.
+            if (samples[^1].Gen0 != lastCount && GC.GetGCMemoryInfo(GCKind.Any) is var latest && latest.Index != lastIndex)
             {
                 collections.Add(latest);
                 lastIndex = latest.Index;
             }
+            lastCount = samples[^1].Gen0;
             last = now;
         }
     }
